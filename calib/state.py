@@ -12,6 +12,7 @@ from __future__ import annotations
 import equinox as eqx
 import jax.numpy as jnp
 
+from calib._numerics import safe_sqrt, speed
 from calib._typing import Centers, Faces, Scalar
 from calib.eos import LinearEquationOfState, buoyancy_frequency_squared, to_faces_gradient
 from calib.grid import Grid
@@ -51,7 +52,7 @@ class SurfaceFluxes(eqx.Module):
     @property
     def friction_velocity(self) -> Scalar:
         """u* = |tau / rho0|^(1/2) (m s-1)."""
-        return (self.momentum_x**2 + self.momentum_y**2) ** 0.25
+        return safe_sqrt(speed(self.momentum_x, self.momentum_y))
 
 
 class Column(eqx.Module):
@@ -84,12 +85,11 @@ def make_column(
     """Derive N², shear² and the bottom friction velocity from a state."""
     N2 = buoyancy_frequency_squared(eos, state.T, state.S, grid)
     S2 = to_faces_gradient(state.u, grid) ** 2 + to_faces_gradient(state.v, grid) ** 2
-    speed_bottom = jnp.sqrt(state.u[0] ** 2 + state.v[0] ** 2)
     return Column(
         grid=grid,
         state=state,
         N2=N2,
         S2=S2,
         surface=surface,
-        bottom_friction_velocity=jnp.sqrt(bottom_drag_coefficient) * speed_bottom,
+        bottom_friction_velocity=bottom_drag_coefficient**0.5 * speed(state.u[0], state.v[0]),
     )
