@@ -125,21 +125,14 @@ def _plan(n_saves: int, steps_per_save: int, checkpoint: str):
     raise ValueError(f"unknown checkpoint scheme {checkpoint!r}; choose one of {CHECKPOINT_SCHEMES}")
 
 
-def simulate(
-    model: ColumnModel,
-    initial: State,
-    n_saves: int,
-    steps_per_save: int,
-    *,
-    checkpoint: str = "nested",
-) -> Trajectory:
-    """Run n_saves * steps_per_save steps from `initial` and return the saved trajectory.
+def run_saves(
+    model: ColumnModel, carry: Carry, n_saves: int, steps_per_save: int, *, checkpoint: str = "nested"
+) -> tuple[Carry, tuple]:
+    """Advance `carry` by n_saves blocks of steps_per_save steps.
 
-    Args:
-        model: the column physics (closure parameters are its differentiable leaves).
-        initial: state at t = 0.
-        n_saves, steps_per_save: the run plan (static Python ints).
-        checkpoint: one of `CHECKPOINT_SCHEMES` (see the module docstring).
+    Returns the final carry and the saved (state, closure_state, diffusivities) after each
+    block, with a leading axis of length n_saves. `simulate` is this plus the initial record;
+    the command line calls it in chunks to show progress on long runs.
     """
     if n_saves < 1 or steps_per_save < 1:
         raise ValueError("n_saves and steps_per_save must be >= 1")
@@ -156,8 +149,34 @@ def simulate(
         carry, _ = lax.scan(lambda c, _: run_steps(c), carry, length=step_levels[0])
         return carry, _saved(carry)
 
+    return _repeat(block, save_levels, remat_saves, with_output=True)(carry)
+
+
+def simulate(
+    model: ColumnModel,
+    initial: State,
+    n_saves: int,
+    steps_per_save: int,
+    *,
+    checkpoint: str = "nested",
+) -> Trajectory:
+    """Run n_saves * steps_per_save steps from `initial` and return the saved trajectory.
+
+    Args:
+        model: the column physics (closure parameters are its differentiable leaves).
+        initial: state at t = 0.
+        n_saves, steps_per_save: the run plan (static Python ints).
+        checkpoint: one of `CHECKPOINT_SCHEMES` (see the module docstring).
+    """
     carry0 = initial_carry(model, initial)
-    _, saved = _repeat(block, save_levels, remat_saves, with_output=True)(carry0)
-    saved = jax.tree.map(lambda first, rest: jnp.concatenate([first[None], rest]), _saved(carry0), saved)
-    time = jnp.arange(n_saves + 1) * (steps_per_save * model.dt)
+    _, saved = run_saves(model, carry0, n_saves, steps_per_save, checkpoint=checkpoint)
+    return assemble(model, carry0, [saved], steps_per_save)
+
+
+def assemble(model: ColumnModel, carry0: Carry, chunks: list, steps_per_save: int) -> Trajectory:
+    """Trajectory from the initial carry and the saved outputs of one or more `run_saves` calls."""
+    first = jax.tree.map(lambda x: x[None], _saved(carry0))
+    saved = jax.tree.map(lambda *parts: jnp.concatenate(parts), first, *chunks)
+    n_records = saved[0].T.shape[0]
+    time = jnp.arange(n_records) * (steps_per_save * model.dt)
     return Trajectory(time=time, state=saved[0], closure_state=saved[1], diffusivities=saved[2])

@@ -1,0 +1,3 @@
+from calib.cli import main
+
+main()
