@@ -29,9 +29,15 @@ from calib.grid import Grid
 Bands = Float[Array, "*batch n"]
 
 
+def _broadcast(*arrays):
+    """Broadcast to a common shape explicitly (allowed under strict rank promotion)."""
+    shape = jnp.broadcast_shapes(*(jnp.shape(a) for a in arrays))
+    return tuple(jnp.broadcast_to(a, shape) for a in arrays)
+
+
 def _thomas(lower: Bands, diag: Bands, upper: Bands, rhs: Bands, unroll: int) -> Bands:
     """Thomas algorithm, depth as the scan axis, every leading axis vectorised."""
-    lower, diag, upper, rhs = (jnp.moveaxis(a, -1, 0) for a in jnp.broadcast_arrays(lower, diag, upper, rhs))
+    lower, diag, upper, rhs = (jnp.moveaxis(a, -1, 0) for a in _broadcast(lower, diag, upper, rhs))
     zero = jnp.zeros_like(rhs[0])
 
     def eliminate(carry, row):
@@ -55,6 +61,7 @@ def _thomas(lower: Bands, diag: Bands, upper: Bands, rhs: Bands, unroll: int) ->
 
 def tridiagonal_matvec(lower: Bands, diag: Bands, upper: Bands, x: Bands) -> Bands:
     """A @ x for the tridiagonal A given by its bands (ignored corners treated as zero)."""
+    lower, diag, upper, x = _broadcast(lower, diag, upper, x)
     below = jnp.concatenate([jnp.zeros_like(x[..., :1]), x[..., :-1]], axis=-1)
     above = jnp.concatenate([x[..., 1:], jnp.zeros_like(x[..., :1])], axis=-1)
     lower = lower.at[..., 0].set(0.0)
@@ -88,7 +95,7 @@ class ThomasSolver(AbstractTridiagonalSolver):
     unroll: int = eqx.field(static=True, default=1)
 
     def __call__(self, lower, diag, upper, rhs):
-        lower, diag, upper, rhs = jnp.broadcast_arrays(lower, diag, upper, rhs)
+        lower, diag, upper, rhs = _broadcast(lower, diag, upper, rhs)
         transposed = transpose_bands(lower, diag, upper)
         return lax.custom_linear_solve(
             lambda x: tridiagonal_matvec(lower, diag, upper, x),
@@ -102,7 +109,7 @@ class LapackSolver(AbstractTridiagonalSolver):
     """`jax.lax.linalg.tridiagonal_solve` (LAPACK gtsv on CPU) with JAX's derivative rule."""
 
     def __call__(self, lower, diag, upper, rhs):
-        lower, diag, upper, rhs = jnp.broadcast_arrays(lower, diag, upper, rhs)
+        lower, diag, upper, rhs = _broadcast(lower, diag, upper, rhs)
         lower = lower.at[..., 0].set(0.0)
         upper = upper.at[..., -1].set(0.0)
         x = lax.linalg.tridiagonal_solve(lower, diag, upper, rhs[..., None])

@@ -26,7 +26,7 @@ def _attributes(field: dataclasses.Field) -> dict:
     return {k: v for k, v in field.metadata.items() if k in ("units", "long_name", "standard_name") and v}
 
 
-def _module_variables(module, grid_nz: int, prefix: str = "") -> dict:
+def _module_variables(module, grid_nz: int, rename: dict | None = None) -> dict:
     """(name -> (dims, values, attrs)) for every array field of a Module with a time axis."""
     out = {}
     if module is None or not dataclasses.is_dataclass(module):
@@ -36,7 +36,7 @@ def _module_variables(module, grid_nz: int, prefix: str = "") -> dict:
         if not hasattr(value, "shape") or value.ndim != 2:
             continue
         dims = ("time", "z") if value.shape[1] == grid_nz else ("time", "z_face")
-        out[prefix + field.name] = (dims, np.asarray(value), _attributes(field))
+        out[(rename or {}).get(field.name, field.name)] = (dims, np.asarray(value), _attributes(field))
     return out
 
 
@@ -58,7 +58,9 @@ def trajectory_to_dataset(trajectory, model, *, start=None, case_text: str = "",
     seconds = np.asarray(trajectory.time, dtype=float)
     time = start + (seconds * 1e3).round().astype("timedelta64[ms]")
     variables = _module_variables(trajectory.state, nz)
-    variables.update(_module_variables(trajectory.diffusivities, nz))
+    variables.update(
+        _module_variables(trajectory.diffusivities, nz, {"momentum": "viscosity", "tracers": "diffusivity"})
+    )
     variables.update(_module_variables(trajectory.closure_state, nz))
     ds = xr.Dataset(
         {name: xr.Variable(dims, values, attrs) for name, (dims, values, attrs) in variables.items()},
