@@ -106,6 +106,18 @@ def run(
     run_case(case, case_path, out_path, checkpoint=checkpoint, show=not quiet, console=out)
 
 
+# Commands of other topics live in calib/cli_<topic>.py, each with `register(app)`; their
+# module level must stay free of JAX so that `calib --help` is instant.
+for _topic in ("data", "fit", "profile", "batch"):
+    try:
+        _module = __import__(f"calib.cli_{_topic}", fromlist=["register"])
+    except ModuleNotFoundError as _missing:
+        if _missing.name != f"calib.cli_{_topic}":
+            raise
+        continue
+    _module.register(app, friendly_errors=friendly_errors, debug_option=DebugOption, console=console)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     """Entry point for `python -m calib`."""
     app()
