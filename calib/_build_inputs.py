@@ -34,6 +34,8 @@ def profile_values(case: Case, key: str, profile: ProfileConfig, z: np.ndarray, 
     if profile.type == "cosine":
         length = profile.depth or depth
         return profile.mean + profile.amplitude * np.cos(profile.mode * np.pi * z / length)
+    if profile.type == "observations":
+        return _profile_from_observations(case, key, profile, z)
     return _profile_from_file(case, key, profile, z)
 
 
@@ -115,6 +117,40 @@ def _profile_from_file(case: Case, key: str, profile: ProfileConfig, z: np.ndarr
         raise _fail(case, f"{key}.variable", f"{profile.variable!r} has no finite values", "check the file")
     order = np.argsort(heights[seen])
     return np.interp(z, heights[seen][order], values[seen][order])
+
+
+def _profile_from_observations(case: Case, key: str, profile: ProfileConfig, z: np.ndarray) -> np.ndarray:
+    """The observed profile nearest in time to the start, linear in depth, constant beyond it.
+
+    `key` is ``initial.<name>``; <name> (T, S, u or v) is the canonical variable looked up.
+    """
+    from calib.io.observations import load_observations
+
+    name = key.rpartition(".")[2]
+    names = {name: profile.variable} if profile.variable is not None else None
+    observations = load_observations(profile.file, names)
+    if name not in observations:
+        if profile.value is not None:
+            return np.full_like(z, profile.value)
+        raise _fail(
+            case, key, f"no variable for {name!r} found in {profile.file.name}", "set 'variable:' to its name"
+        )
+    array = observations[name]
+    times = array["time"].values[np.isfinite(array.values).any(axis=1)]
+    when = profile.time or case.time.start
+    when = times[0] if when is None else np.datetime64(when, "ns")
+    if not times[0] <= when <= times[-1]:
+        raise _fail(
+            case,
+            key,
+            f"{when} is outside the observations of {name!r} in {profile.file.name} ({times[0]} to {times[-1]})",
+            "set time.start (or the profile's 'time:') within them",
+        )
+    nearest = times[np.argmin(np.abs(times - when))]
+    values = array.sel(time=nearest).values
+    heights = array["z"].values
+    seen = np.isfinite(values)
+    return np.interp(z, heights[seen], values[seen])  # z is bottom-first, increasing
 
 
 def series_values(case: Case, name: str, spec: SeriesConfig) -> tuple[np.ndarray | None, np.ndarray | float]:

@@ -89,9 +89,16 @@ def _check_multiple(node: Node, value: float, unit: float, unit_name: str) -> No
 
 
 def initial(node: Node) -> InitialConfig:
-    """Profiles of u, v (default: at rest), T and S (required)."""
-    fields = node.mapping(("u", "v", "T", "S"), required=("T", "S"))
-    return InitialConfig(**{name: profile(child) for name, child in fields.items()})
+    """Profiles of u, v (default: at rest), T and S (required unless `observations` is given)."""
+    fields = node.mapping(("u", "v", "T", "S", "observations"))
+    profiles = {name: profile(child) for name, child in fields.items() if name != "observations"}
+    if "observations" in fields:
+        path = fields["observations"].existing_file()
+        for name in ("u", "v", "T", "S"):
+            rest = 0.0 if name in ("u", "v") else None  # velocities default to rest
+            profiles.setdefault(name, ProfileConfig("observations", file=path, value=rest))
+    node.mapping(("u", "v", "T", "S", "observations"), required=("T", "S") if len(profiles) < 4 else ())
+    return InitialConfig(**profiles)
 
 
 _PROFILE_KEYS = {
@@ -100,6 +107,7 @@ _PROFILE_KEYS = {
     "mixed_layer": (("surface", "depth", "gradient"), ()),
     "cosine": (("mean", "amplitude"), ("depth", "mode")),
     "file": (("file", "variable"), ("depth_variable",)),
+    "observations": (("file",), ("variable", "time", "value")),
 }
 
 
@@ -125,6 +133,8 @@ def profile(node: Node) -> ProfileConfig:
             values[name] = child.integer(1, "give the cosine mode as a positive integer")
         elif name == "depth":
             values[name] = child.positive("m")
+        elif name == "time":
+            values[name] = child.timestamp()
         else:
             values[name] = child.number()
     return ProfileConfig(kind, **values)

@@ -26,7 +26,9 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")]
+DebugOption = Annotated[
+    bool, typer.Option("--debug", help="Show full tracebacks instead of one-line errors.")
+]
 
 
 def _enable_float64(float32: bool = False) -> None:
@@ -82,11 +84,19 @@ def main_options(
 @friendly_errors
 def run(
     case_path: Annotated[Path, typer.Argument(metavar="CASE.yaml", help="Case file to simulate.")],
-    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="NetCDF output (default: CASE.nc in ./out/).")] = None,
-    closure: Annotated[str | None, typer.Option(help="Use this closure instead of the case's (its defaults).")] = None,
-    checkpoint: Annotated[str | None, typer.Option(help="Override the checkpoint scheme (none|step|nested|sqrt|recursive).")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="NetCDF output (default: CASE.nc in ./out/).")
+    ] = None,
+    closure: Annotated[
+        str | None, typer.Option(help="Use this closure instead of the case's (its defaults).")
+    ] = None,
+    checkpoint: Annotated[
+        str | None, typer.Option(help="Override the checkpoint scheme (none|step|nested|sqrt|recursive).")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
-    float32: Annotated[bool, typer.Option("--float32", help="Run in single precision (default: float64).")] = False,
+    float32: Annotated[
+        bool, typer.Option("--float32", help="Run in single precision (default: float64).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     debug: DebugOption = False,
 ) -> None:

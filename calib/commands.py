@@ -37,7 +37,9 @@ def run_case(
     from calib.errors import ConfigError
 
     if checkpoint is not None and checkpoint not in CHECKPOINT_SCHEMES:
-        raise ConfigError(f"--checkpoint {checkpoint}: unknown scheme; choose one of {', '.join(CHECKPOINT_SCHEMES)}")
+        raise ConfigError(
+            f"--checkpoint {checkpoint}: unknown scheme; choose one of {', '.join(CHECKPOINT_SCHEMES)}"
+        )
     started = clock.perf_counter()
     built = builder.build(case)
     chunked = len(chunk_sizes(built.n_saves, built.steps_per_save)) > 1

@@ -37,7 +37,7 @@ CHECKPOINT_SCHEMES = ("none", "step", "nested", "sqrt", "recursive")  # calib.in
 WATER_TYPES = ("I", "IA", "IB", "II", "III")  # calib.forcing.JERLOV_WATER_TYPES
 SOLVERS = ("auto", "thomas", "lapack")
 ROTATIONS = ("exact", "semi_implicit")
-INITIAL_PROFILE_TYPES = ("constant", "linear", "mixed_layer", "cosine", "file")
+INITIAL_PROFILE_TYPES = ("constant", "linear", "mixed_layer", "cosine", "file", "observations")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +99,11 @@ class ProfileConfig:
         cosine: mean + amplitude * cos(mode * pi * z / depth); depth defaults to the column's.
         file: `variable` of NetCDF `file` against `depth_variable` (default: its only
             coordinate), linear in depth, constant beyond the data.
+        observations: the profile of an observation NetCDF `file` (read by
+            `calib.io.observations.load_observations`; `variable` overrides its search by name)
+            observed nearest to `time` (default: time.start, else the first observation),
+            linear in depth, constant beyond the observed levels; `value`, if given, is used
+            when the file has no such variable.
     """
 
     type: str
@@ -112,11 +117,17 @@ class ProfileConfig:
     file: Path | None = None
     variable: str | None = None
     depth_variable: str | None = None
+    time: datetime.datetime | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class InitialConfig:
-    """Initial profiles; u and v default to rest, T and S are required."""
+    """Initial profiles; u and v default to rest, T and S are required.
+
+    In YAML, ``observations: FILE`` next to (or instead of) the variables is short for
+    ``{type: observations, file: FILE}`` for every variable not given, with u and v at rest
+    when the file has no velocities.
+    """
 
     T: ProfileConfig
     S: ProfileConfig

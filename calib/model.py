@@ -121,7 +121,9 @@ def step(model: ColumnModel, carry: Carry) -> Carry:
     surface = column.surface
 
     phi = jnp.stack([u, v, state.T, state.S])
-    kappa = jnp.stack([diffusivities.momentum, diffusivities.momentum, diffusivities.tracers, diffusivities.tracers])
+    kappa = jnp.stack(
+        [diffusivities.momentum, diffusivities.momentum, diffusivities.tracers, diffusivities.tracers]
+    )
     surface_flux = jnp.stack([surface.momentum_x, surface.momentum_y, surface.heat, surface.salt])
     heating = surface.shortwave * model.forcing.shortwave_absorption.heating(model.grid)
     sources = jnp.zeros_like(phi).at[2].set(heating)

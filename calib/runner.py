@@ -75,7 +75,9 @@ def run(
     for size in sizes:
         if size not in compiled:
             start = clock.perf_counter()
-            function = eqx.filter_jit(lambda m, c, n=size: run_saves(m, c, n, steps_per_save, checkpoint=plan_checkpoint))
+            function = eqx.filter_jit(
+                lambda m, c, n=size: run_saves(m, c, n, steps_per_save, checkpoint=plan_checkpoint)
+            )
             compiled[size] = function.lower(model, carry).compile()
             compile_s += clock.perf_counter() - start
         start = clock.perf_counter()

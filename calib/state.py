@@ -10,7 +10,6 @@ rho0, or rho0 cp); the conversions from W m-2 and Pa live in `calib.forcing`.
 from __future__ import annotations
 
 import equinox as eqx
-import jax.numpy as jnp
 
 from calib._numerics import safe_sqrt, speed
 from calib._typing import Centers, Faces, Scalar

@@ -43,7 +43,8 @@ def test_every_case_builds(path):
     built = build(load_case(path))
     time = built.case.time
     assert built.n_saves * built.steps_per_save * time.dt == pytest.approx(time.duration)
-    assert built.n_saves * built.steps_per_save <= 3000  # keep the shipped cases quick
+    if path.stem != "ows_papa_2012":  # the real-data year (52,560 steps): test_data_cases runs it shortened
+        assert built.n_saves * built.steps_per_save <= 3000  # keep the shipped cases quick
     for name in ("u", "v", "T", "S"):
         values = np.asarray(getattr(built.initial, name))
         assert values.shape == (built.model.grid.nz,) and np.all(np.isfinite(values))

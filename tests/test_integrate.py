@@ -39,7 +39,9 @@ def test_every_checkpoint_scheme_gives_the_same_gradient(reverse_gradients):
     reference = reverse_gradients["none"]
     for scheme, grads in reverse_gradients.items():
         for name in ("nu0", "alpha", "exponent", "background_viscosity", "convective_diffusivity"):
-            np.testing.assert_allclose(getattr(grads, name), getattr(reference, name), rtol=1e-9, err_msg=scheme)
+            np.testing.assert_allclose(
+                getattr(grads, name), getattr(reference, name), rtol=1e-9, err_msg=scheme
+            )
 
 
 @pytest.mark.parametrize("name", ["nu0", "alpha", "exponent", "background_diffusivity"])

@@ -24,7 +24,9 @@ def run():
 def test_round_trip_keeps_values_units_and_metadata(tmp_path, run):
     built, trajectory = run
     text = (CASES / "kato_phillips.yaml").read_text()
-    ds = trajectory_to_dataset(trajectory, built.model, start="2012-03-21T00:00:00", case_text=text, case_name="kp")
+    ds = trajectory_to_dataset(
+        trajectory, built.model, start="2012-03-21T00:00:00", case_text=text, case_name="kp"
+    )
     path = write_dataset(ds, tmp_path / "out.nc")
     back = read_dataset(path)
     np.testing.assert_array_equal(back["T"].values, np.asarray(trajectory.state.T))

@@ -19,7 +19,9 @@ DEPTH = 100.0  # m
 
 def cosine_error(nz: int, dt: float, duration: float) -> float:
     """Max error of the decaying cosine mode cos(pi z / H) against exp(-kappa (pi/H)² t)."""
-    model = make_model(nz=nz, depth=DEPTH, dt=dt, closure=ConstantDiffusivity(viscosity=KAPPA, diffusivity=KAPPA))
+    model = make_model(
+        nz=nz, depth=DEPTH, dt=dt, closure=ConstantDiffusivity(viscosity=KAPPA, diffusivity=KAPPA)
+    )
     z = model.grid.z_centers
     mode = jnp.cos(jnp.pi * z / DEPTH)
     state = State(u=jnp.zeros(nz), v=jnp.zeros(nz), T=10.0 + mode, S=35.0 + mode)
@@ -106,8 +108,13 @@ def test_freshwater_flux_freshens_and_conserves_salt_budget():
 @pytest.mark.parametrize("rotation", [ExactRotation(), SemiImplicitRotation()], ids=repr)
 def test_inertial_rotation_conserves_kinetic_energy(rotation):
     f = 1e-4
-    model = make_model(nz=10, dt=600.0, forcing=Forcing.constant(coriolis=f), rotation=rotation,
-                       closure=ConstantDiffusivity(viscosity=1e-7, diffusivity=1e-7))
+    model = make_model(
+        nz=10,
+        dt=600.0,
+        forcing=Forcing.constant(coriolis=f),
+        rotation=rotation,
+        closure=ConstantDiffusivity(viscosity=1e-7, diffusivity=1e-7),
+    )
     state = State(u=jnp.full(10, 0.3), v=jnp.full(10, -0.1), T=jnp.full(10, 12.0), S=jnp.full(10, 35.0))
     trajectory = simulate(model, state, 50, 10)
     speed2 = trajectory.state.u**2 + trajectory.state.v**2
@@ -126,8 +133,12 @@ def test_exact_rotation_has_the_inertial_period():
 
 
 def test_bottom_drag_slows_the_current():
-    model = make_model(nz=10, depth=20.0, bottom_drag_coefficient=2.5e-3,
-                       closure=ConstantDiffusivity(viscosity=1e-2, diffusivity=1e-5))
+    model = make_model(
+        nz=10,
+        depth=20.0,
+        bottom_drag_coefficient=2.5e-3,
+        closure=ConstantDiffusivity(viscosity=1e-2, diffusivity=1e-5),
+    )
     state = State(u=jnp.full(10, 0.5), v=jnp.zeros(10), T=jnp.full(10, 12.0), S=jnp.full(10, 35.0))
     trajectory = simulate(model, state, 5, 12)
     transport = trajectory.state.u @ model.grid.dz

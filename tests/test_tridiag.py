@@ -71,5 +71,7 @@ def test_gradient_matches_central_differences(solver, argnum):
 
     finite_difference = (shifted(1) - shifted(-1)) / (2 * h)
     np.testing.assert_allclose(jnp.sum(grad * tangent), finite_difference, rtol=1e-7)
-    forward = jax.jvp(lambda a: loss(*[a if i == argnum else x for i, x in enumerate(args)]), (args[argnum],), (tangent,))[1]
+    forward = jax.jvp(
+        lambda a: loss(*[a if i == argnum else x for i, x in enumerate(args)]), (args[argnum],), (tangent,)
+    )[1]
     np.testing.assert_allclose(forward, finite_difference, rtol=1e-7)

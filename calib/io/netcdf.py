@@ -40,7 +40,9 @@ def _module_variables(module, grid_nz: int, rename: dict | None = None) -> dict:
     return out
 
 
-def trajectory_to_dataset(trajectory, model, *, start=None, case_text: str = "", case_name: str = "") -> xr.Dataset:
+def trajectory_to_dataset(
+    trajectory, model, *, start=None, case_text: str = "", case_name: str = ""
+) -> xr.Dataset:
     """xarray Dataset of a `Trajectory` (see the module docstring for the layout).
 
     Args:
