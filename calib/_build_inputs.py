@@ -143,7 +143,8 @@ def _profile_from_observations(case: Case, key: str, profile: ProfileConfig, z: 
         raise _fail(
             case,
             key,
-            f"{when} is outside the observations of {name!r} in {profile.file.name} ({times[0]} to {times[-1]})",
+            f"{when} is outside the observations of {name!r} in {profile.file.name} "
+            f"({times[0]} to {times[-1]})",
             "set time.start (or the profile's 'time:') within them",
         )
     nearest = times[np.argmin(np.abs(times - when))]

@@ -57,6 +57,7 @@ def run_case(
         start=case.time.start and np.datetime64(case.time.start, "s"),
         case_text=Path(case_path).read_text(),
         case_name=case.name,
+        case_path=str(Path(case_path).resolve()),
     )
     if case.output.variables:
         keep = [name for name in dataset.data_vars if name in case.output.variables]

@@ -41,7 +41,7 @@ def _module_variables(module, grid_nz: int, rename: dict | None = None) -> dict:
 
 
 def trajectory_to_dataset(
-    trajectory, model, *, start=None, case_text: str = "", case_name: str = ""
+    trajectory, model, *, start=None, case_text: str = "", case_name: str = "", case_path: str = ""
 ) -> xr.Dataset:
     """xarray Dataset of a `Trajectory` (see the module docstring for the layout).
 
@@ -51,6 +51,8 @@ def trajectory_to_dataset(
         start: datetime of t = 0 (numpy datetime64 or ISO string); default 2000-01-01.
         case_text: YAML text of the case, stored in the `case_yaml` attribute.
         case_name: short name of the case.
+        case_path: absolute path of the case file, stored in `case_path` so that relative paths
+            in `case_yaml` can be resolved (`calib fit --obs` reads both).
     """
     from calib.params import parameter_values
 
@@ -82,6 +84,7 @@ def trajectory_to_dataset(
         "calib_version": VERSION,
         "case_name": case_name,
         "case_yaml": case_text,
+        "case_path": case_path,
         "closure": closure.name,
         "closure_parameters": json.dumps(parameter_values(closure)),
         "time_step_s": float(model.dt),
