@@ -70,12 +70,11 @@ def _encoding(ds: xr.Dataset, dtype: str) -> dict:
 
 
 def _write(ds: xr.Dataset, path: str | Path, dtype: str) -> Path:
-    """Write `ds` as compressed NetCDF4, creating the parent folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `ds` as compressed NetCDF4, atomically (see `calib.io.netcdf.write_dataset`)."""
+    from calib.io.netcdf import write_dataset
+
     ds.attrs["history"] = f"{datetime.date.today()}: written by calib.io.importers"
-    ds.to_netcdf(path, encoding=_encoding(ds, dtype), format="NETCDF4")
-    return path
+    return write_dataset(ds, path, encoding=_encoding(ds, dtype))
 
 
 def _gotm_paths(directory_or_files: str | Path | Mapping[str, str | Path]) -> dict[str, Path]:

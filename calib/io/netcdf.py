@@ -99,10 +99,14 @@ def _height_attrs(long_name: str) -> dict:
     return {"units": "m", "long_name": long_name, "standard_name": "height", "positive": "up", "axis": "Z"}
 
 
-def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, force: bool = True) -> Path:
+def write_dataset(
+    ds: xr.Dataset, path: str | os.PathLike, *, force: bool = True, encoding: dict | None = None
+) -> Path:
     """Write a Dataset to NetCDF atomically: a temporary file in the same folder, then rename.
 
-    An interrupted write leaves the previous file (or none), never a half-written one.
+    An interrupted write leaves the previous file (or none), never a half-written one. The file
+    gets the usual permissions (0666 less the umask). Data variables are zlib-compressed unless
+    `encoding` says otherwise.
     """
     path = Path(path)
     if path.exists() and not force:
@@ -111,13 +115,21 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike, *, force: bool = True
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(descriptor)
     try:
-        encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
+        if encoding is None:
+            encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
         ds.to_netcdf(temporary, engine="netcdf4", encoding=encoding)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_dataset(path: str | os.PathLike) -> xr.Dataset:
