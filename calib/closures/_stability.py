@@ -113,15 +113,17 @@ class KanthaClaysonQuasiEquilibrium(AbstractStabilityFunctions):
     with G_H = -l² N² / q², q² = 2k and the Mellor–Yamada dissipation length l = q³ / (B1 epsilon),
     so G_H = -4 alpha_N / B1², nu_M = l q S_M = (4 S_M / B1) k² / epsilon: c_mu = 4 S_M / B1 and
     c_mu' = 4 S_H / B1. They depend on alpha_N only. G_H is capped at `G_H_max` = 0.0233 in
-    convection (Galperin et al. 1988); the stable side is limited by the closure's length-scale
-    limiter (l <= 0.53 q / N is G_H >= -0.28). `galperin1988()` sets C2 = C3 = 0.
+    convection (Galperin et al. 1988), and at 0.9 of the poles of S_H and S_M whatever the
+    constants; the stable side is limited by the closure's length-scale limiter
+    (l <= 0.53 q / N is G_H >= -0.28). The bounds keep 3 C1 + 6 A1 / B1 < 1 (S_M > 0 in neutral
+    flow). `galperin1988()` sets C2 = C3 = 0.
     """
 
-    A1: Scalar = param(0.92, 0.5, 1.5, doc="Mellor-Yamada pressure-strain constant A1")
-    A2: Scalar = param(0.74, 0.4, 1.2, doc="Mellor-Yamada pressure-strain constant A2")
-    B1: Scalar = param(16.6, 10.0, 25.0, doc="Mellor-Yamada dissipation constant B1")
+    A1: Scalar = param(0.92, 0.6, 1.2, doc="Mellor-Yamada pressure-strain constant A1")
+    A2: Scalar = param(0.74, 0.4, 1.0, doc="Mellor-Yamada pressure-strain constant A2")
+    B1: Scalar = param(16.6, 12.0, 24.0, doc="Mellor-Yamada dissipation constant B1")
     B2: Scalar = param(10.1, 5.0, 15.0, doc="Mellor-Yamada dissipation constant B2")
-    C1: Scalar = param(0.08, 0.0, 0.15, doc="Mellor-Yamada pressure-strain constant C1")
+    C1: Scalar = param(0.08, 0.0, 0.12, doc="Mellor-Yamada pressure-strain constant C1")
     C2: Scalar = param(0.7, 0.0, 1.0, doc="buoyancy pressure-strain constant C2 (Kantha & Clayson 1994)")
     C3: Scalar = param(0.2, 0.0, 1.0, doc="buoyancy pressure-strain constant C3 (Kantha & Clayson 1994)")
     G_H_max: Scalar = param(0.0233, 0.01, 0.03, doc="largest G_H (convective limit)")
@@ -138,9 +140,12 @@ class KanthaClaysonQuasiEquilibrium(AbstractStabilityFunctions):
         return (4.0 * self._S_M_neutral() / self.B1) ** 0.25
 
     def __call__(self, alpha_M, alpha_N):
-        G_H = jnp.minimum(-4.0 * alpha_N / self.B1**2, self.G_H_max)
-        heat_denominator = 1.0 - (3.0 * self.A2 * self.B2 * (1.0 - self.C3) + 18.0 * self.A1 * self.A2) * G_H
+        heat_coefficient = 3.0 * self.A2 * self.B2 * (1.0 - self.C3) + 18.0 * self.A1 * self.A2
+        momentum_coefficient = 9.0 * self.A1 * self.A2
+        G_H_max = jnp.minimum(self.G_H_max, 0.9 / jnp.maximum(heat_coefficient, momentum_coefficient))
+        G_H = jnp.minimum(-4.0 * alpha_N / self.B1**2, G_H_max)
+        heat_denominator = 1.0 - heat_coefficient * G_H
         S_H = self.A2 * (1.0 - 6.0 * self.A1 / self.B1) / heat_denominator
         coupling = (18.0 * self.A1**2 + 9.0 * self.A1 * self.A2 * (1.0 - self.C2)) * G_H
-        S_M = (self._S_M_neutral() + S_H * coupling) / (1.0 - 9.0 * self.A1 * self.A2 * G_H)
+        S_M = (self._S_M_neutral() + S_H * coupling) / (1.0 - momentum_coefficient * G_H)
         return jnp.maximum(4.0 * S_M / self.B1, 0.0), jnp.maximum(4.0 * S_H / self.B1, 0.0)
