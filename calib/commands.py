@@ -6,13 +6,15 @@ from __future__ import annotations
 import time as clock
 from pathlib import Path
 
+import jax
 import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from calib import build as builder
 from calib.config import Case
-from calib.diagnostics import mixed_layer_depth
+from calib.diagnostics import depth_of_maximum_stratification, mixed_layer_depth
+from calib.eos import buoyancy_frequency_squared
 from calib.integrate import CHECKPOINT_SCHEMES
 from calib.io.netcdf import trajectory_to_dataset, write_dataset
 from calib.runner import chunk_sizes, run
@@ -74,12 +76,16 @@ def summary(case, built, trajectory, timings, out_path, wall_s: float) -> str:
     u, v = np.asarray(trajectory.state.u), np.asarray(trajectory.state.v)
     hours = float(trajectory.time[-1]) / 3600.0
     mld = mixed_layer_depth(T[-1], np.asarray(grid.z_centers))
+    final = jax.tree.map(lambda x: x[-1], trajectory.state)
+    N2 = buoyancy_frequency_squared(built.model.eos, final.T, final.S, grid)
+    entrainment = depth_of_maximum_stratification(np.asarray(N2), np.asarray(grid.z_faces))
     surface_speed = float(np.hypot(u[-1, -1], v[-1, -1]))
     return (
         f"[bold]{case.name}[/]: {hours:g} h with the {built.model.closure.name} closure, "
         f"{grid.nz} levels over {grid.depth:g} m, dt = {built.model.dt:g} s "
         f"({timings.n_steps:,} steps). Final SST {T[-1, -1]:.3f} °C (initial {T[0, -1]:.3f} °C), "
-        f"mixed-layer depth {mld:.1f} m (0.2 °C criterion), surface current {surface_speed:.3f} m/s. "
+        f"mixed-layer depth {mld:.1f} m (0.2 °C criterion; maximum N² at {entrainment:.1f} m), "
+        f"surface current {surface_speed:.3f} m/s. "
         f"Wall time {wall_s:.1f} s: compile {timings.compile_s:.1f} s, run {timings.run_s:.2f} s "
         f"({timings.microseconds_per_step:.1f} µs/step). Wrote {out_path}."
     )
