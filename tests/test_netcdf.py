@@ -9,6 +9,7 @@ from calib.build import build
 from calib.config import load_case
 from calib.errors import CalibError
 from calib.integrate import simulate
+from calib.params import parameter_values
 from calib.io.netcdf import read_dataset, trajectory_to_dataset, write_dataset
 from tests.conftest_paths import CASES
 
@@ -36,7 +37,9 @@ def test_round_trip_keeps_values_units_and_metadata(tmp_path, run):
     assert back["z"].attrs["positive"] == "up"
     assert back["viscosity"].dims == ("time", "z_face")
     assert back.attrs["case_yaml"] == text
-    assert json.loads(back.attrs["closure_parameters"])["nu0"] == pytest.approx(0.01)
+    recorded = json.loads(back.attrs["closure_parameters"])
+    assert recorded == pytest.approx(parameter_values(built.model.closure))
+    assert back.attrs["closure"] == built.model.closure.name
     elapsed = (back.time.values - np.datetime64("2012-03-21T00:00:00")) / np.timedelta64(1, "s")
     np.testing.assert_allclose(elapsed, np.asarray(trajectory.time))
 
