@@ -14,7 +14,7 @@ import xarray as xr
 
 from calib._config_reader import suggest
 from calib.config import Case, ProfileConfig, SeriesConfig
-from calib.errors import ConfigError, DataError
+from calib.errors import ConfigError, DataError, one_line
 
 
 def _fail(case: Case, key: str, problem: str, fix: str) -> ConfigError:
@@ -44,8 +44,7 @@ def _open(case: Case, key: str, path: Path) -> xr.Dataset:
         return xr.open_dataset(path)
     except Exception as error:  # netCDF4/xarray raise many kinds
         raise DataError(
-            f"{case.source}: {key}: cannot read {path} as NetCDF ({type(error).__name__}: {error}); "
-            "check the file"
+            f"{case.source}: {key}: cannot read {path} as NetCDF ({one_line(error)}); check the file"
         ) from None
 
 
@@ -64,6 +63,13 @@ def _variable(case: Case, key: str, dataset: xr.Dataset, name: str, path: Path) 
 def _one_dimensional(case: Case, key: str, array: xr.DataArray, path: Path) -> xr.DataArray:
     """Drop length-1 dimensions; exactly one must remain."""
     array = array.isel({dim: 0 for dim in array.dims if array.sizes[dim] == 1})
+    if not np.issubdtype(array.dtype, np.number):
+        raise _fail(
+            case,
+            key,
+            f"{array.name!r} in {path.name} holds {array.dtype} values, not numbers",
+            "check the file",
+        )
     if array.ndim != 1:
         raise _fail(
             case,
@@ -76,6 +82,10 @@ def _one_dimensional(case: Case, key: str, array: xr.DataArray, path: Path) -> x
 
 def _heights(case: Case, key: str, coordinate: xr.DataArray) -> np.ndarray:
     """Heights (m, < 0 below the surface) from a depth or height coordinate."""
+    if not np.issubdtype(coordinate.dtype, np.number):
+        raise _fail(
+            case, key, f"coordinate {coordinate.name!r} holds {coordinate.dtype} values", "give depths in m"
+        )
     values = np.asarray(coordinate.values, dtype=float)
     positive = str(coordinate.attrs.get("positive", "")).lower()
     if positive == "down" or (positive != "up" and np.all(values[np.isfinite(values)] >= 0)):
@@ -115,6 +125,8 @@ def _profile_from_file(case: Case, key: str, profile: ProfileConfig, z: np.ndarr
     seen = np.isfinite(heights) & np.isfinite(values)
     if not np.any(seen):
         raise _fail(case, f"{key}.variable", f"{profile.variable!r} has no finite values", "check the file")
+    if np.unique(heights[seen]).size != np.count_nonzero(seen):
+        raise _fail(case, f"{key}.depth_variable", "contains the same depth twice", "remove or average them")
     order = np.argsort(heights[seen])
     return np.interp(z, heights[seen][order], values[seen][order])
 
@@ -185,7 +197,7 @@ def _series_from_file(case: Case, key: str, spec: SeriesConfig) -> tuple[np.ndar
             f"has {seconds.size} times for {values.size} values",
             "use the variable's own time",
         )
-    seen = np.isfinite(values)
+    seen = np.isfinite(values) & np.isfinite(seconds)  # NaN values and missing (NaT) times
     seconds, values = seconds[seen], values[seen]
     order = np.argsort(seconds)
     seconds, values = seconds[order], values[order]
@@ -203,6 +215,8 @@ def _seconds_since_start(
     case: Case, key: str, time: np.ndarray, start: datetime.datetime | None
 ) -> np.ndarray:
     """Seconds since the case start (or the first time in the file) from dates, durations or numbers."""
+    if time.size == 0:
+        raise _fail(case, key, "holds no time", "give a series with at least one record")
     if np.issubdtype(time.dtype, np.datetime64):
         origin = np.datetime64(start, "ns") if start is not None else time.min()
         return (time - origin) / np.timedelta64(1, "s")

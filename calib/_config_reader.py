@@ -13,7 +13,7 @@ import datetime
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -37,6 +37,10 @@ class _StrictLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):  # e.g. '? [a, b]'
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a {type(key).__name__} as a key", key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -44,7 +48,17 @@ class _StrictLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node):
+        """A date such as 2010-13-01 fails with its line instead of a bare ValueError."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{error} in the date {node.value!r}", node.start_mark
+            ) from None
 
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
@@ -66,6 +80,8 @@ def load_yaml(text: str, source: str) -> Any:
             else "check the indentation, colons and quotes"
         )
         raise ConfigError(f"{source}: {where}: invalid YAML ({problem}); {fix}") from None
+    except (ValueError, TypeError, RecursionError) as error:  # constructors of exotic tags
+        raise ConfigError(f"{source}: YAML: cannot read a value ({error}); check the file") from None
 
 
 def suggest(name: str, options: Iterable[str]) -> str:

@@ -29,6 +29,9 @@ from calib.config import (
 )
 
 _NZ_FIX = "give the number of cells as an integer >= 2"
+MAX_LEVELS = 100_000  # cells of one column (more is a typo, and would exhaust memory)
+MAX_STEPS = 10**9  # time steps of one run
+MAX_STRETCHING = 50.0  # beyond it the top cells are thinner than rounding (and exp overflows)
 
 
 def grid(node: Node) -> GridConfig:
@@ -40,10 +43,15 @@ def grid(node: Node) -> GridConfig:
         levels = _levels(fields["levels"])
         return GridConfig(depth=-levels[0], nz=len(levels) - 1, levels=levels)
     node.mapping(("depth", "nz", "stretching"), required=("depth", "nz"))
-    stretching = fields["stretching"].number(lower=0.0) if "stretching" in fields else 0.0
+    stretching = (
+        fields["stretching"].number(lower=0.0, upper=MAX_STRETCHING) if "stretching" in fields else 0.0
+    )
+    nz = fields["nz"].integer(2, _NZ_FIX)
+    if nz > MAX_LEVELS:
+        fields["nz"].fail(f"must be <= {MAX_LEVELS:,} (got {nz:,})", "give a realistic number of cells")
     return GridConfig(
         depth=fields["depth"].positive("m", "give the column depth in metres"),
-        nz=fields["nz"].integer(2, _NZ_FIX),
+        nz=nz,
         stretching=stretching,
     )
 
@@ -73,9 +81,19 @@ def time(node: Node) -> TimeConfig:
         fields["dt"].fail(
             f"is longer than output_interval ({dt:g} s > {interval:g} s)", "shorten dt or save less often"
         )
+    if duration / dt > MAX_STEPS:
+        fields["dt"].fail(
+            f"gives {duration / dt:.3g} time steps (more than {MAX_STEPS:.0e})",
+            "lengthen dt or shorten duration",
+        )
     _check_multiple(fields["output_interval"], interval, dt, "dt")
     _check_multiple(fields["duration"], duration, interval, "output_interval")
     start = fields["start"].timestamp() if "start" in fields else None
+    if start is not None and not 1678 <= start.year <= 2261:
+        fields["start"].fail(
+            f"year {start.year} is outside 1678-2261 (the range of datetime64[ns])",
+            "give a date in that range",
+        )
     return TimeConfig(dt=dt, duration=duration, output_interval=interval, start=start)
 
 
@@ -167,6 +185,9 @@ def forcing(node: Node) -> ForcingConfig:
             values[name] = child.number(lower=0.0)
         else:
             values[name] = series(child)
+            given = values[name].values or (values[name].value,)
+            if name == "shortwave" and any(v is not None and v < 0 for v in given):
+                child.fail("must be >= 0 (W m-2 into the ocean)", "give the net downward shortwave radiation")
     return ForcingConfig(**values)
 
 

@@ -13,6 +13,7 @@ import dataclasses
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from calib import _build_inputs as inputs
 from calib._config_reader import suggest
@@ -22,6 +23,7 @@ from calib.eos import LinearEquationOfState
 from calib.errors import ConfigError
 from calib.forcing import Forcing, ShortwaveAbsorption, coriolis_parameter
 from calib.grid import Grid
+from calib.io.conventions import looks_like_kelvin
 from calib.model import ColumnModel, ExactRotation, SemiImplicitRotation, initial_carry
 from calib.params import parameter_info
 from calib.state import State
@@ -151,6 +153,12 @@ def build_initial(case: Case, grid: Grid) -> State:
         )
         for name in ("u", "v", "T", "S")
     }
+    with np.errstate(over="ignore"):
+        if looks_like_kelvin(profiles["T"]):
+            mean = float(np.mean(profiles["T"]))
+            raise _fail(
+                case, "initial.T", f"mean {mean:.4g} > 100 looks like kelvin", "give degC (T - 273.15)"
+            )
     return State(**{name: jnp.asarray(values) for name, values in profiles.items()})
 
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     name="calib",
@@ -50,7 +51,14 @@ def friendly_errors(command):
         except CalibError as error:
             if debug:
                 raise
-            console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except OSError as error:  # a folder without permission, a full disk, a file that vanished
+            if debug:
+                raise
+            where = f"{error.filename}: " if error.filename else ""
+            message = f"{where}{error.strerror or error}; check the path and its permissions"
+            console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             console.print("[bold red]interrupted[/]: no output was written")

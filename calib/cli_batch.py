@@ -157,6 +157,6 @@ def register(app: typer.Typer, *, friendly_errors, debug_option, console: Consol
                     )
         typer.echo(table(rows))
         if json_path is not None:
-            from calib.cli_profile import write_text_atomically
+            from calib.fit.checkpoint import atomic_text
 
-            write_text_atomically(json_path, json.dumps(rows, indent=1))
+            atomic_text(json_path, json.dumps(rows, indent=1))

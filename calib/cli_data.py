@@ -38,6 +38,8 @@ def _replacing(*paths: Path):
 def _check_outputs(force: bool, *paths: Path) -> None:
     from calib.errors import CalibError
 
+    if len({path.resolve() for path in paths}) < len(paths):
+        raise CalibError(f"{paths[0]}: the same file for two outputs; give each output its own path")
     for path in paths:
         if path.exists() and not force:
             raise CalibError(f"{path}: exists; pass --force to overwrite it or choose another output path")
@@ -189,7 +191,7 @@ def _register_import(app: typer.Typer, friendly_errors, debug_option, out: Conso
 
 def _load(trajectory: Path, observations: Path | None):
     """(trajectory Dataset, observations Dataset or None), with one-line errors."""
-    from calib.errors import DataError
+    from calib.errors import DataError, one_line
     from calib.io.netcdf import read_dataset
     from calib.io.observations import load_observations
 
@@ -197,13 +199,38 @@ def _load(trajectory: Path, observations: Path | None):
         model = read_dataset(trajectory)
     except (OSError, ValueError) as error:
         raise DataError(
-            f"{trajectory}: cannot read the trajectory ({error}); give a NetCDF written by calib run"
+            f"{trajectory}: cannot read the trajectory ({one_line(error)}); "
+            "give a NetCDF written by calib run"
         ) from None
-    if "T" not in model or "z" not in model.coords:
+    if "T" not in model or "z" not in model.coords or set(model["T"].dims) != {"time", "z"}:
         raise DataError(
             f"{trajectory}: no T on (time, z); give a NetCDF written by calib run with T among its outputs"
         )
-    return model, (load_observations(observations) if observations is not None else None)
+    import numpy as np
+
+    numeric_T = np.issubdtype(model["T"].dtype, np.number)
+    if not numeric_T or not np.issubdtype(model["time"].dtype, np.datetime64):
+        raise DataError(f"{trajectory}: T is not numeric or time is not a CF time; give a file of calib run")
+    if model.sizes["time"] == 0 or model.sizes["z"] == 0:
+        raise DataError(f"{trajectory}: no saved state (empty time or z); give a file of calib run")
+    observed = load_observations(observations) if observations is not None else None
+    if observed is not None and "T" not in observed:
+        raise DataError(f"{observations}: no temperature found; calib plot and compare need observed T")
+    return model, observed
+
+
+def _check_overlap(model, observed, observations: Path) -> None:
+    """The observations must share some time with the run (compare has nothing to say otherwise)."""
+    from calib.errors import DataError
+
+    start, end = model["time"].values[0], model["time"].values[-1]
+    times = observed["time"].values
+    if times.size == 0 or times[-1] < start or times[0] > end:
+        raise DataError(
+            f"{observations}: no time overlap with the run (observations {str(times[0])[:19]} to "
+            f"{str(times[-1])[:19]}, run {str(start)[:19]} to {str(end)[:19]}); "
+            "give observations of the period the run covers"
+        )
 
 
 def _register_plot_and_compare(app: typer.Typer, friendly_errors, debug_option, out: Console) -> None:
@@ -216,16 +243,20 @@ def _register_plot_and_compare(app: typer.Typer, friendly_errors, debug_option, 
         obs: Annotated[Path | None, typer.Option("--obs", help="Observation NetCDF to compare with.")] = None,
         out_path: Annotated[
             Path | None,
-            typer.Option("--out", "-o", help="Figure to write, overwritten if present (default: TRAJ.png)."),
+            typer.Option("--out", "-o", help="Figure to write (default: TRAJ.png)."),
         ] = None,
+        force: Annotated[bool, typer.Option("--force", help="Overwrite an existing figure.")] = False,
         debug: debug_option = False,
     ) -> None:
         """Figure of a run: SST and mixed-layer depth vs observations, depth-time sections of T."""
-        from calib.plotting import plot_run
+        from calib.plotting import check_figure_path, plot_run
 
+        out_path = out_path or trajectory.with_suffix(".png")
+        _check_outputs(force, out_path)
+        check_figure_path(out_path)
         model, observations = _load(trajectory, obs)
         title = model.attrs.get("case_name") or trajectory.stem
-        path = plot_run(model, observations, out_path or trajectory.with_suffix(".png"), title=title)
+        path = plot_run(model, observations, out_path, title=title)
         out.print(f"wrote {path}", highlight=False)
 
     @app.command()
@@ -242,10 +273,14 @@ def _register_plot_and_compare(app: typer.Typer, friendly_errors, debug_option, 
         debug: debug_option = False,
     ) -> None:
         """Monthly SST and mixed-layer-depth errors and RMS T error of a run against observations."""
+        import numpy as np
+
         from calib import compare as statistics
         from calib._config_reader import Node
+        from calib.errors import DataError
 
         model, observations = _load(trajectory, obs)
+        _check_overlap(model, observations, obs)
         rows = statistics.monthly_comparison(model, observations)
         if rows:
             out.print(statistics.monthly_table(rows) + "\n", highlight=False, soft_wrap=True)
@@ -254,6 +289,11 @@ def _register_plot_and_compare(app: typer.Typer, friendly_errors, debug_option, 
             for text in at or []
         ]
         errors = statistics.rms_temperature_error(model, observations, times or None)
+        if not np.isfinite(errors).any():
+            raise DataError(
+                f"{obs}: no observed T on the levels of the run at the times asked for; "
+                "check the observed depths and times, or choose --at within them"
+            )
         seconds = times or [float(statistics.seconds_since_start(model)[-1])]
         for time, error in zip(seconds, errors, strict=True):
             out.print(f"RMS T error at t = {time / 3600:g} h: {error:.4f} K", highlight=False)

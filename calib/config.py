@@ -282,6 +282,8 @@ def load_case(path: str | Path) -> Case:
         text = path.read_text()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the case file ({error.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text (UTF-8) file; give a YAML case file") from None
     return parse_case(text, source=str(path), base_dir=path.parent)
 
 

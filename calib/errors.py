@@ -7,9 +7,16 @@ The command line prints such a message without a traceback.
 
 from __future__ import annotations
 
+# Characters that would break a message over lines (str.splitlines) or hide text: shown escaped.
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 0x7F, 0x85)}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
 
 class CalibError(Exception):
-    """Base class of every error calib raises on purpose."""
+    """Base class of every error calib raises on purpose (its message is always one line)."""
+
+    def __str__(self) -> str:
+        return super().__str__().translate(_CONTROL)
 
 
 class ConfigError(CalibError):
@@ -24,4 +31,12 @@ class ModelDiverged(CalibError):  # noqa: N818 (a state, not an "Error")
     """A simulation produced non-finite values (time step too long, parameters unphysical)."""
 
 
-__all__ = ["CalibError", "ConfigError", "DataError", "ModelDiverged"]
+def one_line(error: BaseException) -> str:
+    """The reason given by a foreign exception, on one line, for a message that quotes it."""
+    text = str(error)
+    if "did not find a match in any of xarray's currently installed IO backends" in text:
+        return "not a NetCDF file"
+    return " ".join(text.split()) or type(error).__name__
+
+
+__all__ = ["CalibError", "ConfigError", "DataError", "ModelDiverged", "one_line"]

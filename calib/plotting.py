@@ -103,19 +103,37 @@ def comparison_figure(model: xr.Dataset, observations: xr.Dataset | None = None,
     return figure
 
 
+def check_figure_path(path: str | Path) -> None:
+    """A CalibError unless matplotlib can write the format that the suffix of `path` names."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from calib.errors import CalibError
+
+    suffix = Path(path).suffix.lstrip(".").lower() or "png"
+    if suffix not in FigureCanvasBase.get_supported_filetypes():
+        raise CalibError(f"{path}: cannot write a .{suffix} figure; use .png, .pdf or .svg")
+    if Path(path).is_dir():
+        raise CalibError(f"{path}: is a folder; give the path of the figure file")
+
+
 def save_figure(figure, path: str | Path, *, dpi: int = 120) -> Path:
     """Save a Figure atomically (temporary file in the same folder, then rename).
 
     The format follows the suffix of `path` (png when there is none).
     """
     path = Path(path)
+    check_figure_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")  # umask permissions
     try:
         figure.savefig(temporary, dpi=dpi, format=path.suffix.lstrip(".").lower() or "png")
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            from calib.errors import CalibError
+
+            raise CalibError(f"{path}: cannot write the figure ({error.strerror or error})") from None
         raise
     return path
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,16 @@ def load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
     folder = Path(folder)
     if not exists(folder):
         raise CalibError(f"{folder}: no checkpoint to resume ({JSON} missing); run without --resume")
+    try:
+        return _load(folder, template_state, identity)
+    except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as error:
+        raise CalibError(
+            f"{folder}: the checkpoint cannot be read ({type(error).__name__}: {error}); "
+            "start over with --force instead of --resume"
+        ) from None
+
+
+def _load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
     record = json.loads((folder / JSON).read_text())
     identity = json.loads(json.dumps(identity))  # tuples -> lists, as stored
     for key, value in identity.items():

@@ -32,9 +32,13 @@ Records = list[tuple[int, list[str]]]
 def _records(path: Path) -> Records:
     """(1-based line number, whitespace-split fields) of every non-blank, non-comment line."""
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as error:
         raise DataError(f"{path}: cannot read the file ({error.strerror}); check the path") from None
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # e.g. accents in comments; a binary file fails line by line
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if "#" in line or "!" in line:
@@ -52,6 +56,8 @@ def _timestamp(path: Path, number: int, date: str, time: str) -> str:
         raise DataError(f"{path}:{number}: expected a time stamp {_TIMESTAMP}, got {date} {time!r}")
     year, month, day = (int(g) for g in date_match.groups())
     hour, minute, second = (int(g) for g in time_match.groups())
+    if not 1678 <= year <= 2261:
+        raise DataError(f"{path}:{number}: year {year} is outside 1678-2261 (the range of datetime64[ns])")
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
 
 
@@ -164,7 +170,12 @@ def _profile_headers(path: Path, records: Records) -> tuple[list[int], list[int]
     index = 0
     while index < len(records):
         number, fields = records[index]
-        if len(fields) != 4 or not fields[2].isdigit() or fields[3] not in ("1", "2"):
+        if (
+            len(fields) != 4
+            or not fields[2].isascii()
+            or not fields[2].isdigit()
+            or fields[3] not in ("1", "2")
+        ):
             _check_previous_block(path, records, starts, counts)
             raise DataError(
                 f"{path}:{number}: expected a profile header {_TIMESTAMP} N flag (N >= 0 lines, "
@@ -206,6 +217,9 @@ def _profile_table(path: Path, records: Records, starts, counts, flags) -> np.nd
     table = _parse_numbers(path, numbers, [fields for _, fields in body], "a profile line 'z value [...]'")
     if table.shape[1] < 2:
         raise DataError(f"{path}:{numbers[0]}: expected a profile line 'z value', got one field")
+    if not np.isfinite(table[:, 0]).all():
+        bad = int(np.argmin(np.isfinite(table[:, 0])))
+        raise DataError(f"{path}:{numbers[bad]}: height {table[bad, 0]} is not a finite number; fix the line")
     if np.any(table[:, 0] > 0):
         bad = int(np.argmax(table[:, 0] > 0))
         raise DataError(

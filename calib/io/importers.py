@@ -24,6 +24,7 @@ import xarray as xr
 from calib.errors import DataError
 from calib.io.conventions import (
     gotm_heat_flux_to_calib,
+    looks_like_kelvin,
     oceananigans_momentum_flux_to_wind_stress,
     oceananigans_temperature_flux_to_heat_flux,
 )
@@ -113,6 +114,8 @@ def _gotm_observations(paths: dict[str, Path], start, end) -> xr.Dataset:
     if "salinity" in paths:
         parts.append(read_gotm_profiles(paths["salinity"], "S"))
     obs = _crop(xr.merge(parts, join="outer", combine_attrs="drop"), start, end, str(paths["temperature"]))
+    if looks_like_kelvin(obs["T"].values):
+        raise DataError(f"{paths['temperature']}: T looks like kelvin; convert to degC (T - 273.15)")
     for name in obs.data_vars:
         obs[name].attrs = dict(CANONICAL[str(name)][2])
     obs["z"].attrs = dict(Z_ATTRS)
@@ -124,6 +127,15 @@ def _on_common_time(series: dict[str, xr.DataArray]) -> xr.Dataset:
     """Series on the union of their times within their common period, gaps interpolated linearly."""
     begin = max(s["time"].values[0] for s in series.values())
     finish = min(s["time"].values[-1] for s in series.values())
+    if begin > finish:
+        spans = ", ".join(
+            f"{name} {values['time'].values[0]!s:.19} to {values['time'].values[-1]!s:.19}"
+            for name, values in series.items()
+        )
+        raise DataError(f"the forcing files have no time in common ({spans}); give files of one period")
+    for name, values in series.items():
+        if not np.isfinite(values.values).any():
+            raise DataError(f"{name}: no finite value in its GOTM file; check the file")
     union = np.unique(np.concatenate([s["time"].values for s in series.values()]))
     union = union[(union >= begin) & (union <= finish)]
     ds = xr.Dataset(coords={"time": union})
@@ -159,6 +171,8 @@ def _gotm_forcing(paths: dict[str, Path], start, end) -> xr.Dataset:
 def _site_attrs(latitude: float | None, longitude: float | None) -> dict:
     """Latitude, longitude and Coriolis parameter f = 2 Omega sin(latitude) (s-1)."""
     attrs = {}
+    if latitude is not None and not -90.0 <= latitude <= 90.0:
+        raise DataError(f"--latitude {latitude}: must be within [-90, 90] degrees north")
     if latitude is not None:
         attrs["latitude"] = float(latitude)
         attrs["coriolis_parameter"] = 2.0 * EARTH_ROTATION * float(np.sin(np.deg2rad(latitude)))
@@ -208,6 +222,12 @@ def import_gotm(
     obs = _gotm_observations(paths, start, end)
     obs.attrs = {**common, "conversions": "none: GOTM z (m, negative down) kept as height"}
     forcing = _gotm_forcing(paths, start, end)
+    observed, forced = obs["time"].values, forcing["time"].values
+    if observed[-1] < forced[0] or observed[0] > forced[-1]:
+        raise DataError(
+            f"{paths['temperature']}: no time overlap with the forcing (profiles {observed[0]!s:.19} to "
+            f"{observed[-1]!s:.19}, fluxes {forced[0]!s:.19} to {forced[-1]!s:.19}); give files of one period"
+        )
     conversions = "heat_flux = GOTM heat_flux (same sign); wind stress, shortwave, P - E unchanged"
     forcing.attrs = {**common, "conversions": conversions}
     return _write(obs, out_obs, "float32"), _write(forcing, out_forcing, "float32")
@@ -261,6 +281,9 @@ def import_lesbrary(path: str | Path, out_obs: str | Path, out_forcing: str | Pa
     """
     path = Path(path)
     observations, parameters = read_lesbrary(path)
+    for key in ("momentum_flux", "temperature_flux"):
+        if not isinstance(parameters.get(key), int | float) or isinstance(parameters[key], bool):
+            raise DataError(f"{path}: parameters/{key} is missing or not a number; the forcing needs it")
     attrs = _lesbrary_attrs(parameters, path)
     faces = observations["z_face"].values
     obs = observations[["T", "u", "v"] + (["e"] if "e" in observations else [])]

@@ -64,7 +64,11 @@ def _scalar(value) -> float | int | str:
 
 def _parameters(path: Path, file: h5py.File) -> dict:
     """Case constants (see `PARAMETERS`); keys missing from the file are left out."""
-    parameters = {key: _scalar(file[address][()]) for key, address in PARAMETERS.items() if address in file}
+    parameters = {
+        key: _scalar(file[address][()])
+        for key, address in PARAMETERS.items()
+        if address in file and isinstance(file[address], h5py.Dataset)
+    }
     parameters["flux_convention"] = "Oceananigans: kinematic, positive upward (out of the ocean)"
     return parameters
 
@@ -74,20 +78,27 @@ def _interior(path: Path, file: h5py.File) -> tuple[slice, np.ndarray, np.ndarra
     try:
         halo, nz = int(file["grid/Hz"][()]), int(file["grid/Nz"][()])
         centers, faces = file["grid/zᵃᵃᶜ"][()], file["grid/zᵃᵃᶠ"][()]
-    except KeyError as error:
+        interior = slice(halo, halo + nz)
+        centers, faces = np.asarray(centers[interior], float), np.asarray(faces[halo : halo + nz + 1], float)
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as error:
         raise DataError(
-            f"{path}: missing grid entry ({error}); expected an Oceananigans JLD2 statistics file"
+            f"{path}: missing or malformed grid entry ({error}); "
+            "expected an Oceananigans JLD2 statistics file"
         ) from None
-    interior = slice(halo, halo + nz)
-    return interior, np.asarray(centers[interior], float), np.asarray(faces[halo : halo + nz + 1], float)
+    if halo < 0 or nz < 1 or centers.size != nz or faces.size != nz + 1:
+        raise DataError(f"{path}: grid/Nz = {nz} and grid/Hz = {halo} do not match the grid heights stored")
+    return interior, centers, faces
 
 
 def _iterations(path: Path, file: h5py.File) -> tuple[list[str], np.ndarray]:
     """Saved iterations in order and their times (s)."""
     if "timeseries/t" not in file:
         raise DataError(f"{path}: no timeseries/t group; expected LESbrary instantaneous statistics")
-    keys = sorted((k for k in file["timeseries/t"] if k.isdigit()), key=int)
-    seconds = np.array([float(file[f"timeseries/t/{k}"][()]) for k in keys])
+    try:
+        keys = sorted((k for k in file["timeseries/t"] if k.isascii() and k.isdigit()), key=int)
+        seconds = np.array([float(file[f"timeseries/t/{k}"][()]) for k in keys])
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{path}: timeseries/t is not a group of scalar times ({error})") from None
     if seconds.size == 0 or np.any(np.diff(seconds) <= 0):
         raise DataError(f"{path}: timeseries/t is empty or not increasing; the file may be truncated")
     return keys, seconds
@@ -99,7 +110,13 @@ def _field(path: Path, file: h5py.File, name: str, keys: list[str], interior: sl
     missing = [k for k in keys if k not in group]
     if missing:
         raise DataError(f"{path}: timeseries/{name} lacks iteration {missing[0]} that timeseries/t has")
-    return np.stack([np.asarray(group[k][()], dtype=float).reshape(-1)[interior] for k in keys])
+    try:
+        profiles = [np.asarray(group[k][()], dtype=float).reshape(-1)[interior] for k in keys]
+    except (TypeError, ValueError) as error:
+        raise DataError(f"{path}: timeseries/{name} holds something other than profiles ({error})") from None
+    if any(p.size != interior.stop - interior.start for p in profiles):
+        raise DataError(f"{path}: timeseries/{name}: a profile is shorter than grid/Nz + 2 grid/Hz")
+    return np.stack(profiles)
 
 
 def read_lesbrary(path: str | Path) -> tuple[xr.Dataset, dict]:

@@ -111,8 +111,15 @@ def write_dataset(
     path = Path(path)
     if path.exists() and not force:
         raise CalibError(f"{path}: exists; pass --force to overwrite it or choose another --out")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise CalibError(f"{path}: is a folder; give the path of the NetCDF file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise CalibError(
+            f"{path}: cannot write there ({error.strerror}); choose another output path"
+        ) from None
     os.close(descriptor)
     try:
         if encoding is None:

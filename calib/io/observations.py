@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from calib.errors import DataError
+from calib.errors import DataError, one_line
 from calib.io.conventions import depth_to_height, looks_like_kelvin
 
 CANONICAL = {
@@ -87,7 +87,11 @@ def _heights(path: Path, axis: xr.DataArray) -> np.ndarray:
     The CF ``positive`` attribute decides; without it, an axis with no negative values is
     taken as depth (positive down) and one with no positive values as height.
     """
+    if not np.issubdtype(axis.dtype, np.number):
+        raise DataError(f"{path}: {axis.name}: levels of type {axis.dtype}, not numbers; give heights in m")
     values = np.asarray(axis.values, dtype=float)
+    if not np.isfinite(values).all():
+        raise DataError(f"{path}: {axis.name}: missing (NaN) or infinite levels; remove them")
     positive = str(axis.attrs.get("positive", "")).lower()
     if positive == "down" or (positive != "up" and np.all(values >= 0)):
         values = depth_to_height(values)
@@ -104,12 +108,16 @@ def _heights(path: Path, axis: xr.DataArray) -> np.ndarray:
 def _canonical(path: Path, ds: xr.Dataset, canonical: str, name: str) -> xr.DataArray:
     """One variable squeezed to dims (time, z), z as heights sorted bottom-first."""
     variable = ds[name]
+    if not np.issubdtype(variable.dtype, np.number):
+        raise DataError(
+            f"{path}: {name}: values of type {variable.dtype}, not numbers; choose another variable"
+        )
     vertical, time = _vertical_dim(path, variable), _time_dim(path, variable)
     extra = [d for d in variable.dims if d not in (vertical, time)]
     if any(variable.sizes[d] > 1 for d in extra):
         raise DataError(f"{path}: {name}: extra dimensions {extra} of size > 1; select one column first")
     variable = variable.isel({d: 0 for d in extra}, drop=True).transpose(time, vertical)
-    heights = _heights(path, variable[vertical]) if vertical in variable.coords else None
+    heights = _heights(path, variable[vertical]) if vertical in variable.indexes else None
     if heights is None:
         raise DataError(f"{path}: {name}: the vertical dimension {vertical!r} has no coordinate values")
     if np.unique(heights).size != heights.size:
@@ -121,7 +129,7 @@ def _canonical(path: Path, ds: xr.Dataset, canonical: str, name: str) -> xr.Data
 
 def _decode_time(path: Path, name: str, ds: xr.DataArray) -> xr.DataArray:
     """cftime axis -> datetime64 (non-standard calendars mapped onto the standard one); checks order."""
-    if "time" not in ds.coords:
+    if "time" not in ds.indexes:
         raise DataError(f"{path}: {name}: its time dimension has no coordinate values; add a CF time axis")
     if isinstance(ds.indexes["time"], xr.CFTimeIndex):
         with warnings.catch_warnings():
@@ -136,6 +144,8 @@ def _decode_time(path: Path, name: str, ds: xr.DataArray) -> xr.DataArray:
     time = ds["time"].values
     if not np.issubdtype(time.dtype, np.datetime64):
         raise DataError(f"{path}: {name}: time is not a decodable CF time; give it units 'seconds since ...'")
+    if np.isnat(time).any():
+        raise DataError(f"{path}: {name}: missing (NaT) times; drop those records or fix the time axis")
     if time.size > 1 and np.any(np.diff(time) <= np.timedelta64(0, "ns")):
         raise DataError(
             f"{path}: {name}: duplicate or decreasing times; sort the file by time and drop duplicates"
@@ -174,7 +184,9 @@ def load_observations(path: str | Path, names: dict[str, str] | None = None) -> 
     try:
         ds = xr.open_dataset(path)
     except (OSError, ValueError) as error:
-        raise DataError(f"{path}: cannot open as NetCDF ({error})") from None
+        raise DataError(
+            f"{path}: cannot open as NetCDF ({one_line(error)}); give a NetCDF observation file"
+        ) from None
     with ds:
         found = _select(path, ds, names or {})
         arrays = [_canonical(path, ds, key, name).load() for key, name in found.items()]
