@@ -8,7 +8,7 @@ import pytest
 
 from calib.closures.richardson import PacanowskiPhilander
 from calib.forcing import Forcing
-from calib.integrate import CHECKPOINT_SCHEMES, _factor, simulate
+from calib.integrate import CHECKPOINT_SCHEMES, block_sizes, simulate
 from tests.helpers import make_model, stratified_state
 
 N_SAVES, STEPS_PER_SAVE = 6, 4
@@ -87,6 +87,6 @@ def test_unknown_checkpoint_scheme_is_rejected():
 
 
 @pytest.mark.parametrize("n", [1, 7, 64, 1000, 2880, 1_000_000])
-def test_factorisation_is_exact(n):
-    factors = _factor(n, 16)
-    assert int(np.prod(factors)) == n
+def test_recursive_blocks_keep_every_level_small(n):
+    blocks = block_sizes(n, 16)
+    assert all(2 <= b <= 16 for b in blocks) and n // int(np.prod(blocks)) <= 16
