@@ -25,11 +25,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from calib import build, config
+from calib.closures import CLOSURES
+from calib.eos import LinearEquationOfState
 from calib.errors import ConfigError
+from calib.forcing import Forcing
+from calib.grid import Grid
 from calib.integrate import scan_saves
 from calib.model import ColumnModel, initial_carry
 from calib.params import parameter_info
 from calib.state import State
+from calib.tridiag import default_solver
 
 GRADIENT_MODES = ("forward", "reverse", "jacfwd", "fd")
 OFFSET = (1.10, 0.95)  # evaluation point: first two parameters times these factors
@@ -63,7 +69,8 @@ class GradientProblem:
 
     @property
     def point(self) -> np.ndarray:
-        """Where gradients are evaluated: the reference with the first values offset, in bounds."""
+        """Where gradients are evaluated: the reference with the first two values scaled by
+        `OFFSET` (kept inside their bounds)."""
         values = self.reference.copy()
         info = parameter_info(self.model.closure)
         for index, factor in enumerate(OFFSET[: len(values)]):
@@ -88,12 +95,6 @@ def kato_phillips(
         closure: a name in `calib.closures.CLOSURES` (default parameters).
         names: parameters to differentiate (default: all of the closure's).
     """
-    from calib.closures import CLOSURES
-    from calib.eos import LinearEquationOfState
-    from calib.forcing import Forcing
-    from calib.grid import Grid
-    from calib.tridiag import default_solver
-
     eos = LinearEquationOfState(rho0=1027.0, alpha=2e-4, beta=0.0, T0=16.0, S0=35.0, gravity=9.81)
     grid = Grid.uniform(50.0, nz)
     forcing = Forcing.constant(wind_stress_x=eos.rho0 * 0.01**2)
@@ -110,8 +111,6 @@ def from_case(
     path: Path, n_steps: int | None = None, names: tuple[str, ...] | None = None
 ) -> GradientProblem:
     """The problem of a case file: its model and plan, `n_steps` overriding the duration."""
-    from calib import build, config
-
     built = build.build(config.load_case(path))
     n_steps = n_steps or built.n_saves * built.steps_per_save
     label = (
