@@ -4,7 +4,7 @@
 Three parts, written to benchmarks/batch.md:
 
 1. throughput: forward and reverse-gradient µs per column-step of a batch of Kato–Phillips
-   k-epsilon columns (`calib.batch_profile`, each member with its own parameters) for batch 1,
+   k-epsilon columns (`calib.perf.batch`, each member with its own parameters) for batch 1,
    64, 1024 at nz = 64 and 256, float64 and float32, the whole batch vmapped at once and in
    chunks of 8; 200 steps (40 at batch 1024, the cost per column-step does not depend on it),
    median of the timed runs after a warm-up;
@@ -40,8 +40,8 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
-from calib.batch_profile import BatchMeasurement, measure, table  # noqa: E402
-from calib.tridiag import LapackSolver, ThomasSolver  # noqa: E402
+from calib.core.tridiag import LapackSolver, ThomasSolver  # noqa: E402
+from calib.perf.batch import BatchMeasurement, measure, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -50,7 +50,7 @@ SHOWN = ("mode", "batch", "nz", "float32", "chunk", "us_per_column_step", "xla_t
 
 
 def throughput(batches=(1, 64, 1024), levels=(64, 256), chunks=(None, 8)) -> list[dict]:
-    """Part 1 (module docstring); each batch > 8 also in chunks of 8 (`calib.batch.default_chunk`)."""
+    """Part 1 (module docstring); each batch > 8 also in chunks of 8 (`calib.core.batch.default_chunk`)."""
     rows = []
     for float32 in (False, True):
         for nz in levels:
@@ -158,12 +158,13 @@ def _counted_loss(theta, *, data):
 
 
 def _twin(folder: Path):
-    from calib import build, config
-    from calib.fit.problem import build_problem, load_input
-    from calib.fit.settings import FitSettings
-    from calib.integrate import simulate
+    from calib import config
+    from calib.calibration.problem import build_problem, load_input
+    from calib.config import build
+    from calib.config.fit import FitSettings
+    from calib.core.integrate import simulate
+    from calib.core.params import parameter_values
     from calib.io.netcdf import trajectory_to_dataset, write_dataset
-    from calib.params import parameter_values
 
     text = TWIN.replace("PARAMETERS", "{}")
     built = build.build(config.parse_case(text))
@@ -180,8 +181,8 @@ def _twin(folder: Path):
 
 def fits() -> list[dict]:
     """Part 3 (module docstring)."""
-    from calib.ensemble import default_ensemble_size, eki
-    from calib.fit.optimise import minimise
+    from calib.calibration.eki import default_ensemble_size, eki
+    from calib.calibration.optimise import minimise
 
     with tempfile.TemporaryDirectory() as folder:
         problem, truth = _twin(Path(folder))

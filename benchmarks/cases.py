@@ -21,9 +21,9 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from calib.build import build  # noqa: E402
 from calib.config import GridConfig, load_case  # noqa: E402
-from calib.integrate import simulate  # noqa: E402
+from calib.config.build import build  # noqa: E402
+from calib.core.integrate import simulate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,8 +45,15 @@ def measure(case, nz: int, max_steps: int) -> dict:
         times.append(time.perf_counter() - start)
     steps = n_saves * steps_per_save
     run_s = statistics.median(times)
-    return dict(case=case.name, closure=case.closure.name, nz=nz, steps=steps, compile_s=compile_s,
-                run_s=run_s, us_per_step=1e6 * run_s / steps)
+    return dict(
+        case=case.name,
+        closure=case.closure.name,
+        nz=nz,
+        steps=steps,
+        compile_s=compile_s,
+        run_s=run_s,
+        us_per_step=1e6 * run_s / steps,
+    )
 
 
 def main() -> None:

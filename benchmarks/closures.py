@@ -34,13 +34,13 @@ import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from calib.closures import CLOSURES  # noqa: E402
-from calib.eos import LinearEquationOfState  # noqa: E402
-from calib.forcing import Forcing  # noqa: E402
-from calib.grid import Grid  # noqa: E402
-from calib.integrate import simulate  # noqa: E402
-from calib.model import ColumnModel  # noqa: E402
-from calib.state import State  # noqa: E402
+from calib.core.closures import CLOSURES  # noqa: E402
+from calib.core.eos import LinearEquationOfState  # noqa: E402
+from calib.core.forcing import Forcing  # noqa: E402
+from calib.core.grid import Grid  # noqa: E402
+from calib.core.integrate import simulate  # noqa: E402
+from calib.core.model import ColumnModel  # noqa: E402
+from calib.core.state import State  # noqa: E402
 
 DEPTH, U_STAR, N2, DT, SAVE_EVERY = 50.0, 0.01, 1e-4, 30.0, 10
 EOS = LinearEquationOfState(rho0=1027.0, alpha=2e-4, beta=0.0, T0=16.0, S0=35.0)

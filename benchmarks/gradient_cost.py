@@ -34,7 +34,7 @@ from pathlib import Path
 
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 
-from calib import profile  # noqa: E402
+from calib.perf import memory as profile
 
 HERE = Path(__file__).resolve().parent
 

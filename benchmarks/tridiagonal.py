@@ -28,7 +28,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
-from calib.tridiag import LapackSolver, PlainThomasSolver, ThomasSolver  # noqa: E402
+from calib.core.tridiag import LapackSolver, PlainThomasSolver, ThomasSolver  # noqa: E402
 
 SOLVERS = {
     "Thomas, custom_linear_solve (one-solve adjoint)": ThomasSolver(),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from calib.closures.constant import ConstantDiffusivity
-from calib.eos import LinearEquationOfState
-from calib.forcing import Forcing
-from calib.grid import Grid
-from calib.model import ColumnModel
-from calib.state import State
+from calib.core.closures.constant import ConstantDiffusivity
+from calib.core.eos import LinearEquationOfState
+from calib.core.forcing import Forcing
+from calib.core.grid import Grid
+from calib.core.model import ColumnModel
+from calib.core.state import State
 
 EOS = LinearEquationOfState(rho0=1027.0, alpha=2e-4, beta=7.6e-4, T0=10.0, S0=35.0)
 

@@ -18,17 +18,21 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from calib import batch, build, config, ensemble, gradcheck
-from calib.cli import app
-from calib.errors import CalibError
-from calib.fit.calibrate import calibrate
-from calib.fit.parameters import Trainable
-from calib.fit.problem import build_problem, load_input
-from calib.fit.settings import FitSettings
-from calib.forcing import Forcing
-from calib.integrate import simulate
+from calib import config
+from calib.calibration import eki as ensemble
+from calib.calibration.calibrate import calibrate
+from calib.calibration.problem import build_problem, load_input
+from calib.cli.app import app
+from calib.common.errors import CalibError
+from calib.config import build
+from calib.config.fit import FitSettings
+from calib.core import batch
+from calib.core.forcing import Forcing
+from calib.core.integrate import simulate
+from calib.core.params import parameter_values
+from calib.core.trainable import Trainable
 from calib.io.netcdf import trajectory_to_dataset, write_dataset
-from calib.params import parameter_values
+from calib.perf import gradcheck
 from tests.conftest_paths import ROOT
 
 N_SAVES, STEPS_PER_SAVE = 3, 5
@@ -101,8 +105,10 @@ def test_sampling_stays_in_bounds_and_is_a_latin_hypercube():
 SHARDED = textwrap.dedent("""
     import json, jax, jax.numpy as jnp, numpy as np, equinox as eqx
     jax.config.update("jax_enable_x64", True)
-    from calib import batch, ensemble, gradcheck
-    from calib.fit.parameters import Trainable
+    from calib.core import batch
+    from calib.calibration import eki as ensemble
+    from calib.perf import gradcheck
+    from calib.core.trainable import Trainable
     problem = gradcheck.kato_phillips(10, 10, closure="pacanowski_philander", steps_per_save=5)
     trainable = Trainable.select(problem.model.closure, ("nu0", "alpha"))
     values = ensemble.sample_values(trainable, 5, seed=1, spread=0.5, center=[1e-2, 5.0])

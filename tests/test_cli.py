@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from calib.cli import app
+from calib.cli.app import app
 from tests.conftest_paths import CASES
 
 runner = CliRunner()
@@ -27,7 +27,7 @@ def test_run_every_bundled_case(case, tmp_path):
 
 
 def test_help_is_instant_and_does_not_import_jax():
-    code = "import sys, calib.cli; print('jax' in sys.modules)"
+    code = "import sys, calib.cli.app; print('jax' in sys.modules)"
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert imported.stdout.strip() == "False"
     result = runner.invoke(app, ["run", "--help"])
@@ -60,9 +60,9 @@ def test_missing_case_file(tmp_path):
 def test_divergence_names_first_bad_time_and_variable():
     import jax.numpy as jnp
 
-    from calib.errors import ModelDiverged
-    from calib.runner import check_finite
-    from calib.state import State
+    from calib.common.errors import ModelDiverged
+    from calib.core.runner import check_finite
+    from calib.core.state import State
 
     good = jnp.ones((5, 4))
     bad_T = good.at[3, 1].set(jnp.nan)

@@ -1,6 +1,6 @@
 """The closure contract, run over every registered closure, and end-to-end gradients.
 
-Every class in `calib.closures.CLOSURES` must: jit; return finite, non-negative diffusivities at
+Every class in `calib.core.closures.CLOSURES` must: jit; return finite, non-negative diffusivities at
 the nz + 1 faces and a closure state of unchanged structure; give finite gradients of a short
 run; round-trip its parameters. For the turbulence closures the loss gradient with respect to
 every parameter (nested ones included) must match central finite differences in float64.
@@ -16,22 +16,22 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from calib.closures import CLOSURES
-from calib.closures._face_transport import Flux, face_system, implicit_face_step
-from calib.closures.k_epsilon import (
+from calib.core.closures import CLOSURES
+from calib.core.closures._face_transport import Flux, face_system, implicit_face_step
+from calib.core.closures.k_epsilon import (
     KanthaClaysonQuasiEquilibrium,
     KEpsilon,
     LawOfTheWall,
     WaveBreakingFlux,
 )
-from calib.closures.tke import DistanceLimitedLength, TurbulentKineticEnergy
-from calib.eos import LinearEquationOfState
-from calib.forcing import Forcing
-from calib.grid import Grid
-from calib.integrate import simulate
-from calib.model import ColumnModel
-from calib.params import parameter_info, parameter_values
-from calib.state import State, make_column
+from calib.core.closures.tke import DistanceLimitedLength, TurbulentKineticEnergy
+from calib.core.eos import LinearEquationOfState
+from calib.core.forcing import Forcing
+from calib.core.grid import Grid
+from calib.core.integrate import simulate
+from calib.core.model import ColumnModel
+from calib.core.params import parameter_info, parameter_values
+from calib.core.state import State, make_column
 
 EOS = LinearEquationOfState(rho0=1027.0, alpha=2e-4, beta=0.0, T0=16.0, S0=35.0)
 NZ = 16

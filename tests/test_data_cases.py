@@ -9,12 +9,12 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from calib import compare
-from calib.build import build
-from calib.cli import app
-from calib.commands import run_case
+from calib.analysis import compare
+from calib.api.running import run_case
+from calib.cli.app import app
+from calib.common.errors import ConfigError
 from calib.config import load_case, parse_case
-from calib.errors import ConfigError
+from calib.config.build import build
 from calib.io.netcdf import read_dataset, write_dataset
 from calib.io.observations import load_observations
 

@@ -1,7 +1,7 @@
 """Calibration: twin experiments, NaN-safe loss, bounds, back-off, resume, errors, CLI.
 
 The fast tests share one small case (16 levels, 12 h, 72 steps, Pacanowski–Philander) so that
-the compiled optimiser step is reused (`calib.fit.optimise` caches it by shapes).
+the compiled optimiser step is reused (`calib.calibration.optimise` caches it by shapes).
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from calib import build, config
-from calib.errors import ConfigError, DataError, ModelDiverged
-from calib.fit import optimise
-from calib.fit.calibrate import calibrate
-from calib.fit.parameters import Trainable
-from calib.fit.problem import build_problem, load_input
-from calib.fit.settings import FitSettings, parse_fit_section, parse_window_option
-from calib.integrate import simulate
+from calib import config
+from calib.calibration import optimise
+from calib.calibration.calibrate import calibrate
+from calib.calibration.problem import build_problem, load_input
+from calib.common.errors import ConfigError, DataError, ModelDiverged
+from calib.config import build
+from calib.config.fit import FitSettings, parse_fit_section, parse_window_option
+from calib.core.integrate import simulate
+from calib.core.params import parameter_values
+from calib.core.trainable import Trainable
 from calib.io.netcdf import trajectory_to_dataset, write_dataset
-from calib.params import parameter_values
 
 CASE = """
 name: twin
@@ -233,7 +234,7 @@ def test_fit_section_is_validated(tmp_path):
 def test_command_line_fit_writes_every_output(tmp_path):
     from typer.testing import CliRunner
 
-    from calib.cli import app
+    from calib.cli.app import app
 
     truth_case, start_case = tmp_path / "twin.yaml", tmp_path / "start.yaml"
     truth_case.write_text(case_text())
@@ -276,8 +277,8 @@ def test_twin_experiment_with_turbulence_closure_from_the_command_line(closure, 
     recovers three of them perturbed by 30 % to 1 % in at most 20 L-BFGS iterations."""
     from typer.testing import CliRunner
 
-    from calib.cli import app
-    from calib.closures import CLOSURES
+    from calib.cli.app import app
+    from calib.core.closures import CLOSURES
 
     if closure not in CLOSURES:
         pytest.skip(f"closure {closure} not available")

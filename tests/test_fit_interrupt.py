@@ -26,7 +26,7 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from calib.cli import app
+from calib.cli.app import app
 from tests.conftest_paths import ROOT
 
 runner = CliRunner()
@@ -277,7 +277,7 @@ def test_keyboard_interrupt_while_writing_keeps_the_previous_output(tmp_path, mo
 
 
 def test_keyboard_interrupt_during_the_run_writes_nothing(tmp_path, monkeypatch):
-    import calib.commands
+    import calib.api.running
 
     case = tmp_path / "case.yaml"
     case.write_text(SHORT_RUN)
@@ -285,14 +285,14 @@ def test_keyboard_interrupt_during_the_run_writes_nothing(tmp_path, monkeypatch)
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(calib.commands, "run", interrupted)
+    monkeypatch.setattr(calib.api.running, "run", interrupted)
     result = runner.invoke(app, ["run", str(case), "--out", str(tmp_path / "out.nc"), "-q"])
     assert result.exit_code == 130 and "no output was written" in result.output
     assert not (tmp_path / "out.nc").exists()
 
 
 def test_fit_output_files_get_the_usual_permissions(tmp_path):
-    from calib.fit.checkpoint import atomic_text
+    from calib.calibration.resume import atomic_text
 
     umask = os.umask(0o022)
     try:

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from jax import lax
 
-from calib import gradcheck, integrate
-from calib.integrate import CHECKPOINT_SCHEMES, block_sizes, nested_scan, plan
+from calib.core import integrate
+from calib.core.integrate import CHECKPOINT_SCHEMES, block_sizes, nested_scan, plan
+from calib.perf import gradcheck
 
 PARAMS = ("nu0", "alpha", "background_viscosity", "background_diffusivity")
 

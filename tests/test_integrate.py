@@ -6,9 +6,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from calib.closures.richardson import PacanowskiPhilander
-from calib.forcing import Forcing
-from calib.integrate import CHECKPOINT_SCHEMES, block_sizes, simulate
+from calib.core.closures.richardson import PacanowskiPhilander
+from calib.core.forcing import Forcing
+from calib.core.integrate import CHECKPOINT_SCHEMES, block_sizes, simulate
 from tests.helpers import make_model, stratified_state
 
 N_SAVES, STEPS_PER_SAVE = 6, 4

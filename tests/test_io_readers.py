@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from calib.errors import DataError
+from calib.common.errors import DataError
 from calib.io import conventions
 from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.importers import import_gotm, import_lesbrary
@@ -130,8 +130,8 @@ def test_kelvin_detection_and_depth_to_height():
 
 
 def test_conversion_constants_match_the_model():
-    from calib.eos import LinearEquationOfState
-    from calib.forcing import HEAT_CAPACITY
+    from calib.core.eos import LinearEquationOfState
+    from calib.core.forcing import HEAT_CAPACITY
     from calib.io import importers
 
     assert LinearEquationOfState().rho0 == importers.REFERENCE_DENSITY

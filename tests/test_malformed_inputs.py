@@ -19,8 +19,8 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from calib.cli import app
-from calib.errors import DataError
+from calib.cli.app import app
+from calib.common.errors import DataError
 from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.importers import import_gotm, import_lesbrary
 from calib.io.lesbrary import read_lesbrary

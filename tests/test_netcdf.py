@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from calib.build import build
+from calib.common.errors import CalibError
 from calib.config import load_case
-from calib.errors import CalibError
-from calib.integrate import simulate
-from calib.params import parameter_values
+from calib.config.build import build
+from calib.core.integrate import simulate
+from calib.core.params import parameter_values
 from calib.io.netcdf import read_dataset, trajectory_to_dataset, write_dataset
 from tests.conftest_paths import CASES
 

@@ -6,11 +6,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from calib.closures.constant import ConstantDiffusivity
-from calib.forcing import Forcing, ShortwaveAbsorption, heat_flux_to_kinematic
-from calib.integrate import simulate
-from calib.model import ExactRotation, SemiImplicitRotation
-from calib.state import State
+from calib.core.closures.constant import ConstantDiffusivity
+from calib.core.forcing import Forcing, ShortwaveAbsorption, heat_flux_to_kinematic
+from calib.core.integrate import simulate
+from calib.core.model import ExactRotation, SemiImplicitRotation
+from calib.core.state import State
 from tests.helpers import EOS, make_model
 
 KAPPA = 1e-2  # m2 s-1

@@ -5,8 +5,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from calib import profile
-from calib.cli import app
+from calib.cli.app import app
+from calib.perf import memory as profile
 
 TINY = ["--nz", "4", "--closure", "pacanowski_philander"]
 

@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from calib.build import build
-from calib.cli import app
+from calib.cli.app import app
+from calib.common.errors import CalibError
 from calib.config import parse_case
-from calib.errors import CalibError
+from calib.config.build import build
 from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.lesbrary import read_lesbrary
 from calib.io.observations import align, load_observations

@@ -5,7 +5,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from calib.tridiag import LapackSolver, ThomasSolver, solve_tridiagonal, transpose_bands, tridiagonal_matvec
+from calib.core.tridiag import (
+    LapackSolver,
+    ThomasSolver,
+    solve_tridiagonal,
+    transpose_bands,
+    tridiagonal_matvec,
+)
 
 SOLVERS = [ThomasSolver(), ThomasSolver(unroll=4), LapackSolver()]
 

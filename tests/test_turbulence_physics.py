@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq, fsolve
 
-from calib.closures._stability import CanutoA, KanthaClaysonQuasiEquilibrium
-from calib.closures.k_epsilon import KEpsilon
-from calib.closures.tke import TurbulentKineticEnergy
-from calib.eos import LinearEquationOfState
-from calib.forcing import HEAT_CAPACITY, Forcing
-from calib.grid import Grid
-from calib.integrate import simulate
-from calib.model import ColumnModel
-from calib.params import parameter_info
-from calib.state import State
+from calib.core.closures._stability import CanutoA, KanthaClaysonQuasiEquilibrium
+from calib.core.closures.k_epsilon import KEpsilon
+from calib.core.closures.tke import TurbulentKineticEnergy
+from calib.core.eos import LinearEquationOfState
+from calib.core.forcing import HEAT_CAPACITY, Forcing
+from calib.core.grid import Grid
+from calib.core.integrate import simulate
+from calib.core.model import ColumnModel
+from calib.core.params import parameter_info
+from calib.core.state import State
 
 EOS = LinearEquationOfState(rho0=1027.0, alpha=2e-4, beta=0.0, T0=16.0, S0=35.0)
 GRID = Grid.uniform(50.0, 100)

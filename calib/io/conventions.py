@@ -1,6 +1,6 @@
 """One function per foreign sign or unit convention, converting into calib's conventions.
 
-calib's conventions (see `calib.grid` and `calib.forcing`): z is height in metres, negative
+calib's conventions (see `calib.core.grid` and `calib.core.forcing`): z is height in metres, negative
 below the surface; a surface flux is positive **into** the ocean; wind stress in Pa, heat
 flux in W m-2, temperature in degC.
 

@@ -6,7 +6,7 @@ z in metres (negative below the surface); flag 1 = the lines run bottom-up, 2 = 
 
 Both readers accept ``-`` or ``/`` as date separator, blank lines, comments starting with
 ``#`` or ``!`` (whole line or trailing), and any whitespace between fields. A malformed line
-raises `calib.errors.DataError` naming the file, the line number and what was expected.
+raises `calib.common.errors.DataError` naming the file, the line number and what was expected.
 Numbers are converted in bulk with numpy, so the 3 MB OWS Papa profile file reads in well
 under a second.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from calib.errors import DataError
+from calib.common.errors import DataError
 
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _TIME = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})")

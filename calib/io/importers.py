@@ -5,7 +5,7 @@ height (m, ``positive: up``, bottom-first), NaN where not observed; readable by
 `calib.io.observations.load_observations`.
 Forcing file: ``wind_stress_x``, ``wind_stress_y`` (Pa), ``heat_flux`` (non-solar, W m-2),
 ``shortwave`` (W m-2), ``freshwater_flux`` (P - E, m s-1) on ``time``, all positive **into
-the ocean** (the names and units of `calib.forcing.FORCING_VARIABLES`); global attributes give
+the ocean** (the names and units of `calib.core.forcing.FORCING_VARIABLES`); global attributes give
 the latitude and Coriolis parameter.
 
 Regenerate the files in ``data/`` with ``python -m calib.io.importers [SHARED_DATA_DIR]``.
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from calib.errors import DataError
+from calib.common.errors import DataError
 from calib.io.conventions import (
     gotm_heat_flux_to_calib,
     looks_like_kelvin,
@@ -32,8 +32,8 @@ from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.lesbrary import read_lesbrary
 from calib.io.observations import CANONICAL, Z_ATTRS
 
-REFERENCE_DENSITY = 1027.0  # kg m-3, default rho0 of calib.eos.LinearEquationOfState
-HEAT_CAPACITY = 3985.0  # J kg-1 K-1, calib.forcing.HEAT_CAPACITY
+REFERENCE_DENSITY = 1027.0  # kg m-3, default rho0 of calib.core.eos.LinearEquationOfState
+HEAT_CAPACITY = 3985.0  # J kg-1 K-1, calib.core.forcing.HEAT_CAPACITY
 EARTH_ROTATION = 7.2921e-5  # rad s-1
 TIME_ATTRS = {"standard_name": "time", "axis": "T"}
 SIGN_CONVENTION = "surface fluxes positive into the ocean; z height in m, negative below the surface"

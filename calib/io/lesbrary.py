@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 import xarray as xr
 
-from calib.errors import DataError
+from calib.common.errors import DataError
 
 EPOCH = np.datetime64("2000-01-01T00:00:00", "ns")  # LES time 0 (the LES has no calendar)
 

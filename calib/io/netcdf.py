@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from calib.errors import CalibError
+from calib.common.errors import CalibError
 
 VERSION = "0.1.0"
 
@@ -46,7 +46,7 @@ def trajectory_to_dataset(
     """xarray Dataset of a `Trajectory` (see the module docstring for the layout).
 
     Args:
-        trajectory: output of `calib.integrate.simulate`.
+        trajectory: output of `calib.core.integrate.simulate`.
         model: the ColumnModel that produced it (grid, closure, dt).
         start: datetime of t = 0 (numpy datetime64 or ISO string); default 2000-01-01.
         case_text: YAML text of the case, stored in the `case_yaml` attribute.
@@ -54,7 +54,7 @@ def trajectory_to_dataset(
         case_path: absolute path of the case file, stored in `case_path` so that relative paths
             in `case_yaml` can be resolved (`calib fit --obs` reads both).
     """
-    from calib.params import parameter_values
+    from calib.core.params import parameter_values
 
     grid = model.grid
     nz = grid.nz

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from calib.errors import DataError, one_line
+from calib.common.errors import DataError, one_line
 from calib.io.conventions import depth_to_height, looks_like_kelvin
 
 CANONICAL = {

@@ -1,0 +1,190 @@
+"""The calibration loss: weighted, normalised, NaN-safe misfit over windows and cases.
+
+    loss(theta) = sum_v w_v / (var_v N_v) sum_{obs of v} (model - observed)^2
+                  + prior * mean((theta - theta_start)^2)
+
+with w_v the weight of variable v, var_v the variance of its observations (floored, see
+`calib.calibration.targets.VARIANCE_FLOOR`) and N_v their number over every window and case, so the
+data term is the weighted mean squared error in units of each variable's variance (1 ~ as bad
+as a constant at the observed mean), independent of how the record is split into windows.
+Unobserved (NaN) targets contribute exactly zero to the value and to the gradient. The prior
+is a Gaussian pull in the unconstrained space toward the starting parameters.
+
+Experiments (a window of a case) whose run plan and array shapes agree form a `Group` and run
+batched with `vmap` (windows of one case share the model; cases with equal shapes stack it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float, Int
+
+from calib.calibration.targets import Targets
+from calib.config.fit import FITTABLE_VARIABLES
+from calib.core.integrate import run_saves
+from calib.core.model import ColumnModel, initial_carry
+from calib.core.state import State
+from calib.core.trainable import Theta, Trainable
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One run to compare with observations: a window of a case (host-side description).
+
+    Attributes:
+        label: e.g. "kato_phillips [0 h, 24 h]".
+        model: the case's ColumnModel (its closure holds the starting parameters).
+        initial: state at the window start.
+        start_step: steps from the time origin to the window start.
+        n_saves, steps_per_save, checkpoint: run plan of the window.
+        targets: observations at the n_saves saves after the start.
+        save_times: seconds since the time origin of those saves.
+        origin: the time origin (the case's start), datetime64.
+    """
+
+    label: str
+    model: ColumnModel
+    initial: State
+    start_step: int
+    n_saves: int
+    steps_per_save: int
+    checkpoint: str
+    targets: Targets
+    save_times: np.ndarray
+    origin: np.datetime64
+
+
+class Group(eqx.Module):
+    """Experiments run together with `vmap` (leading axis = member)."""
+
+    model: ColumnModel  # stacked along axis 0 when `model_batched`
+    initial: State  # leaves (members, nz)
+    start_step: Int[Array, "members"]
+    targets: Targets  # leaves (members, n_saves, nz)
+    n_saves: int = eqx.field(static=True)
+    steps_per_save: int = eqx.field(static=True)
+    checkpoint: str = eqx.field(static=True)
+    model_batched: bool = eqx.field(static=True)
+
+    def states(self, trainable: Trainable, theta: Theta) -> State:
+        """Saved states after the start of every member, leaves (members, n_saves, nz)."""
+
+        def one(model: ColumnModel, initial: State, start_step) -> State:
+            model = eqx.tree_at(lambda m: m.closure, model, trainable.apply(model.closure, theta))
+            carry = initial_carry(model, initial)
+            carry = eqx.tree_at(lambda c: c.step, carry, start_step)
+            _, saved = run_saves(model, carry, self.n_saves, self.steps_per_save, checkpoint=self.checkpoint)
+            return saved[0]
+
+        model_axis = eqx.if_array(0) if self.model_batched else None
+        return eqx.filter_vmap(one, in_axes=(model_axis, 0, 0))(self.model, self.initial, self.start_step)
+
+
+def _misfit(model: Array, observed: Array) -> Array:
+    """Squared error where observed is finite, exactly 0 (value and gradient) elsewhere."""
+    seen = jnp.isfinite(observed)
+    return jnp.where(seen, model - jnp.where(seen, observed, 0.0), 0.0)
+
+
+class Problem(eqx.Module):
+    """Everything the loss needs, as one pytree (arrays are jit arguments, not constants).
+
+    Attributes:
+        trainable: the fitted parameters and their transforms.
+        groups: batched experiments.
+        scales: variable -> w_v / (var_v N_v) (see the module docstring).
+        theta_start: unconstrained starting parameters (centre of the prior).
+        prior: weight of the prior.
+        labels: label of each experiment, group by group.
+    """
+
+    trainable: Trainable = eqx.field(static=True)
+    groups: tuple[Group, ...]
+    scales: dict[str, Float[Array, ""]]
+    theta_start: Theta
+    prior: Float[Array, ""]
+    labels: tuple[str, ...] = eqx.field(static=True)
+
+    def predictions(self, theta: Theta) -> tuple[State, ...]:
+        """Model states of every group at the parameters theta."""
+        return tuple(group.states(self.trainable, theta) for group in self.groups)
+
+    def residuals(self, theta: Theta) -> Float[Array, "n"]:
+        """Weighted residuals r (data then prior) with loss = sum(r**2)."""
+        parts = []
+        for group, states in zip(self.groups, self.predictions(theta), strict=True):
+            for name in FITTABLE_VARIABLES:
+                observed = getattr(group.targets, name)
+                if observed is not None:
+                    error = _misfit(getattr(states, name), observed)
+                    parts.append(jnp.sqrt(self.scales[name]) * error.reshape(-1))
+        prior = jnp.sqrt(self.prior / self.trainable.size) * (theta - self.theta_start)
+        return jnp.concatenate([*parts, prior])
+
+    def loss(self, theta: Theta) -> Float[Array, ""]:
+        """The scalar loss (see the module docstring)."""
+        total = jnp.zeros(())
+        for group, states in zip(self.groups, self.predictions(theta), strict=True):
+            for name in FITTABLE_VARIABLES:
+                observed = getattr(group.targets, name)
+                if observed is not None:
+                    total = total + self.scales[name] * jnp.sum(_misfit(getattr(states, name), observed) ** 2)
+        return total + self.prior * jnp.mean((theta - self.theta_start) ** 2)
+
+    def with_closure_values(self, values) -> Problem:
+        """A copy whose models start from the given physical values of the fitted parameters."""
+        groups = tuple(
+            eqx.tree_at(lambda g: g.model.closure, g, self.trainable.apply_values(g.model.closure, values))
+            for g in self.groups
+        )
+        return dataclasses.replace(self, groups=groups)
+
+
+def _group_key(experiment: Experiment):
+    dynamic, static = eqx.partition(experiment.model, eqx.is_array)
+    shapes = tuple((leaf.shape, leaf.dtype) for leaf in jax.tree.leaves(dynamic))
+    observed = tuple(name for name in FITTABLE_VARIABLES if getattr(experiment.targets, name) is not None)
+    plan = (experiment.n_saves, experiment.steps_per_save, experiment.checkpoint)
+    return plan, observed, jax.tree.structure(dynamic), jax.tree.structure(static), shapes
+
+
+def _stack(trees):
+    return jax.tree.map(lambda *leaves: jnp.stack([jnp.asarray(x) for x in leaves]), *trees)
+
+
+def make_groups(experiments: list[Experiment]) -> tuple[tuple[Group, ...], list[Experiment]]:
+    """Experiments with equal run plans and shapes batched into Groups; also the experiments in
+    the order of the groups' members (group by group)."""
+    buckets: dict = {}
+    for experiment in experiments:
+        buckets.setdefault(_group_key(experiment), []).append(experiment)
+    groups, ordered = [], []
+    for members in buckets.values():
+        first = members[0]
+        shared = all(m.model is first.model for m in members)
+        if shared:
+            model = first.model
+        else:
+            dynamic = [eqx.partition(m.model, eqx.is_array)[0] for m in members]
+            model = eqx.combine(_stack(dynamic), eqx.partition(first.model, eqx.is_array)[1])
+        targets = Targets(**{
+            name: jnp.stack([jnp.asarray(getattr(m.targets, name)) for m in members])
+            for name in FITTABLE_VARIABLES if getattr(first.targets, name) is not None
+        })  # fmt: skip
+        groups.append(Group(
+            model=model,
+            initial=_stack([m.initial for m in members]),
+            start_step=jnp.asarray([m.start_step for m in members], dtype=jnp.int32),
+            targets=targets,
+            n_saves=first.n_saves,
+            steps_per_save=first.steps_per_save,
+            checkpoint=first.checkpoint,
+            model_batched=not shared,
+        ))  # fmt: skip
+        ordered += members
+    return tuple(groups), ordered

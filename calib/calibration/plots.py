@@ -1,0 +1,138 @@
+"""PNG figures of a fit (matplotlib, Agg backend, written atomically).
+
+- ``loss.png``: loss and gradient norm per evaluation (log scale), rejected points marked;
+- ``parameters.png``: each fitted parameter per evaluation, with its bounds if close;
+- ``profiles.png``: for each fitted variable, observed profiles (dots) and the model before
+  (dashed) and after (solid) the fit at three times, and the RMS error against time;
+- ``landscape.png``: the loss over two parameters with the optimiser's path
+  (`calib.calibration.landscape`).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from calib.calibration.resume import atomic_write  # noqa: E402
+
+UNITS = {"T": "°C", "S": "psu", "u": "m s⁻¹", "v": "m s⁻¹"}
+
+
+def save_figure(figure, path: Path) -> Path:
+    """Save a figure as PNG atomically and close it."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return atomic_write(Path(path), lambda handle: handle.write(buffer.getvalue()), mode="wb")
+
+
+def plot_loss(path: Path, history: list[dict]) -> Path:
+    """Loss and gradient norm against evaluation."""
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 5), sharex=True)
+    index = np.arange(len(history))
+    loss = np.array([row["loss"] for row in history], dtype=float)
+    gradient = np.array([row["gradient_norm"] for row in history], dtype=float)
+    ok = np.array([row["event"] == "ok" for row in history])
+    top.semilogy(index[ok], loss[ok], "o-", ms=3)
+    top.plot(index[~ok], np.full((~ok).sum(), np.nanmax(np.where(ok, loss, np.nan))), "rx", label="rejected")
+    top.set_ylabel("loss")
+    bottom.semilogy(index[ok], gradient[ok], "o-", ms=3, color="tab:green")
+    bottom.set_ylabel("|gradient| (unconstrained)")
+    bottom.set_xlabel("evaluation")
+    if (~ok).any():
+        top.legend()
+    return save_figure(figure, path)
+
+
+def plot_parameters(path: Path, names, values: np.ndarray, units: dict[str, str]) -> Path:
+    """Each parameter (column of `values`) against evaluation."""
+    figure, axes = plt.subplots(
+        len(names), 1, figsize=(6, 1.8 * len(names) + 0.6), sharex=True, squeeze=False
+    )
+    for i, name in enumerate(names):
+        axis = axes[i, 0]
+        axis.plot(values[:, i], "o-", ms=3)
+        axis.set_ylabel(f"{name}\n({units.get(name, '1')})")
+    axes[-1, 0].set_xlabel("evaluation")
+    return save_figure(figure, path)
+
+
+def _snapshots(experiments) -> list[tuple[int, int]]:
+    """(experiment, save) pairs of three moments spread over the fit."""
+    if len(experiments) == 1:
+        n = experiments[0].n_saves
+        return sorted({(0, max(n // 3 - 1, 0)), (0, max(2 * n // 3 - 1, 0)), (0, n - 1)})
+    chosen = sorted({0, len(experiments) // 2, len(experiments) - 1})
+    return [(e, experiments[e].n_saves - 1) for e in chosen]
+
+
+def plot_profiles(path: Path, experiments, before: list, after: list, variables, z: np.ndarray) -> Path:
+    """Observed vs model profiles before/after, and RMS error against time (see module docstring).
+
+    Args:
+        experiments: the fit's experiments (targets, save times).
+        before, after: per experiment, a dict variable -> (n_saves, nz) model values.
+        variables: fitted variable names.
+        z: cell-centre heights (m).
+    """
+    moments = _snapshots(experiments)
+    figure, axes = plt.subplots(len(variables), len(moments) + 1, figsize=(3.2 * (len(moments) + 1),
+                                3.4 * len(variables)), squeeze=False)  # fmt: skip
+    for row, name in enumerate(variables):
+        for column, (e, save) in enumerate(moments):
+            axis = axes[row, column]
+            observed = getattr(experiments[e].targets, name)[save]
+            axis.plot(observed, z, "k.", ms=4, label="observed")
+            axis.plot(before[e][name][save], z, "--", color="tab:blue", label="before")
+            axis.plot(after[e][name][save], z, "-", color="tab:red", label="after")
+            axis.set_title(f"{experiments[e].save_times[save] / 3600:g} h", fontsize=9)
+            axis.set_xlabel(f"{name} ({UNITS[name]})")
+            axis.set_ylabel("z (m)")
+        _rms_panel(axes[row, -1], experiments, before, after, name)
+    axes[0, 0].legend(fontsize=8)
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def _rms_panel(axis, experiments, before, after, name: str) -> None:
+    for values, style, label in ((before, "--", "before"), (after, "-", "after")):
+        for e, experiment in enumerate(experiments):
+            observed = getattr(experiment.targets, name)
+            with np.errstate(invalid="ignore"):
+                rms = np.sqrt(np.nanmean((values[e][name] - observed) ** 2, axis=1))
+            color = "tab:blue" if label == "before" else "tab:red"
+            axis.plot(experiment.save_times / 86400, rms, style, color=color, label=label if e == 0 else None)
+    axis.set_xlabel("time (days)")
+    axis.set_ylabel(f"RMS error of {name} ({UNITS[name]})")
+    axis.legend(fontsize=8)
+
+
+def plot_landscape(path: Path, landscape, path_values: np.ndarray | None, units: dict[str, str]) -> Path:
+    """Filled contours of log10(loss) over two parameters, with the optimiser's path."""
+    figure, axis = plt.subplots(figsize=(6, 5))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.log10(np.where(landscape.loss > 0, landscape.loss, np.nan))
+    filled = axis.contourf(landscape.x, landscape.y, level.T, levels=20, cmap="viridis")
+    figure.colorbar(filled, ax=axis, label="log10 loss")
+    if path_values is not None and len(path_values):
+        axis.plot(path_values[:, 0], path_values[:, 1], "w.-", lw=1.2, ms=5, label="optimiser path")
+        axis.plot(path_values[0, 0], path_values[0, 1], "wo", ms=8, mfc="none", label="start")
+        axis.plot(path_values[-1, 0], path_values[-1, 1], "r*", ms=12, label="end")
+        axis.legend(fontsize=8, loc="best")
+    name_x, name_y = landscape.names
+    axis.set_xlabel(f"{name_x} ({units.get(name_x, '1')})")
+    axis.set_ylabel(f"{name_y} ({units.get(name_y, '1')})")
+    for log, scale, ticks in ((landscape.log_scaled[0], axis.set_xscale, axis.xaxis),
+                              (landscape.log_scaled[1], axis.set_yscale, axis.yaxis)):  # fmt: skip
+        if log:
+            scale("log")
+            ticks.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.3g"))
+            ticks.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    return save_figure(figure, path)

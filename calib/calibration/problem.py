@@ -1,0 +1,183 @@
+"""Case(s) + observation file(s) + settings -> a `Problem` ready for the optimiser.
+
+A case comes from a YAML file, or from an observation file written by `calib run`, which
+stores the case's YAML text in its global attribute ``case_yaml`` and its path in
+``case_path``: relative paths inside that text are resolved against the folder of
+``case_path`` when it still exists, else against the observation file's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+import xarray as xr
+
+from calib import config
+from calib.calibration import targets as tgt
+from calib.calibration.loss import Experiment, Problem, make_groups
+from calib.common.errors import ConfigError, DataError, one_line
+from calib.config import build as builder
+from calib.config.fit import FitSettings, parse_fit_section
+from calib.core.trainable import Trainable
+from calib.io.observations import load_observations
+
+
+@dataclasses.dataclass(frozen=True)
+class FitInput:
+    """One case and its observations.
+
+    Attributes:
+        case: the validated case (its closure parameters are the starting point).
+        case_text: YAML text of the case (for the fitted case file).
+        observations_path: the observation file.
+        observations: its canonical Dataset (`calib.io.observations.load_observations`).
+        built: model, initial state and run plan of the case.
+    """
+
+    case: config.Case
+    case_text: str
+    observations_path: Path
+    observations: xr.Dataset
+    built: builder.Built
+
+
+def case_from_observations(path: Path) -> tuple[config.Case, str]:
+    """The case recorded in an observation file by `calib run` (attributes case_yaml, case_path).
+
+    Raises:
+        DataError: the file records no case.
+    """
+    try:
+        with xr.open_dataset(path) as ds:
+            text, recorded = ds.attrs.get("case_yaml", ""), ds.attrs.get("case_path", "")
+    except (OSError, ValueError) as error:
+        raise DataError(
+            f"{path}: cannot open as NetCDF ({one_line(error)}); give an observation NetCDF file"
+        ) from None
+    if not text:
+        raise DataError(
+            f"{path}: records no case (no 'case_yaml' attribute); name the case with --case CASE.yaml"
+        )
+    base = Path(recorded).parent if recorded and Path(recorded).parent.is_dir() else path.parent
+    source = recorded or f"{path}:case_yaml"
+    return config.parse_case(text, source=source, base_dir=base), text
+
+
+def load_case_text(path: Path) -> tuple[config.Case, str]:
+    """A case file and its text."""
+    case = config.load_case(path)
+    return case, Path(path).read_text()
+
+
+def settings_of(case: config.Case) -> FitSettings:
+    """The case's `fit:` section as FitSettings (defaults when it has none)."""
+    return parse_fit_section(case.fit, case.source, case.base_dir) if case.fit else FitSettings()
+
+
+def load_input(case: config.Case, case_text: str, observations_path: Path | None) -> FitInput:
+    """Read the observations and build the case.
+
+    Raises:
+        ConfigError: no observation file given anywhere.
+    """
+    path = observations_path or settings_of(case).observations
+    if path is None:
+        raise ConfigError(
+            f"{case.source}: fit.observations: no observation file for case {case.name!r}; "
+            "pass --obs FILE.nc or add 'observations: FILE.nc' to the case's fit section"
+        )
+    return FitInput(case, case_text, Path(path), load_observations(path), builder.build(case))
+
+
+def experiments_of(item: FitInput, settings: FitSettings) -> list[Experiment]:
+    """One Experiment per window of a case (see `calib.calibration.targets`)."""
+    case, built, observations = item.case, item.built, item.observations
+    origin = tgt.time_origin(case, observations)
+    where = f"{case.source}: fit.windows"
+    windows = tgt.resolve_windows(case, settings.windows, origin, where, settings.window_length)
+    variables = tgt.fitted_variables(observations, settings.weights, item.observations_path)
+    grid = built.model.grid
+    tgt.check_overlap(observations, grid, origin, windows, item.observations_path)
+    z = np.asarray(grid.z_centers)
+    interval = case.time.output_interval
+    tolerance = 0.5 * interval if settings.time_tolerance is None else settings.time_tolerance
+    result = []
+    for window in windows:
+        initial = tgt.window_initial(observations, built.initial, z, window, origin, tolerance)
+        result.append(Experiment(
+            label=f"{case.name} [{window.start_s / 3600:g} h, {window.end_s / 3600:g} h]",
+            model=built.model,
+            initial=jax_state(initial),
+            start_step=window.start_step,
+            n_saves=window.n_saves,
+            steps_per_save=built.steps_per_save,
+            checkpoint=built.checkpoint,
+            targets=tgt.window_targets(observations, z, window, interval, origin, variables,
+                                       settings.time_tolerance),
+            save_times=window.start_s + interval * np.arange(1, window.n_saves + 1),
+            origin=origin,
+        ))  # fmt: skip
+    return result
+
+
+def jax_state(state):
+    """A State with jnp float64 leaves."""
+    return type(state)(
+        **{k: jnp.asarray(np.asarray(getattr(state, k)), dtype=float) for k in ("u", "v", "T", "S")}
+    )
+
+
+def build_problem(inputs: list[FitInput], settings: FitSettings) -> tuple[Problem, list[Experiment]]:
+    """The Problem for one or more cases (they must share the closure), and its experiments in
+    the order of the problem's groups and their members.
+
+    Raises:
+        ConfigError: cases with different closures, or unknown parameter names.
+        DataError: no observation of a fitted variable at any save time and level.
+    """
+    closures = {item.built.model.closure.name for item in inputs}
+    if len(closures) > 1:
+        raise ConfigError(
+            f"the cases use different closures ({', '.join(sorted(closures))}); "
+            "fit cases of one closure together"
+        )
+    first = inputs[0]
+    trainable = Trainable.select(
+        first.built.model.closure, settings.parameters, f"{first.case.source}: fit.parameters"
+    )
+    experiments = [e for item in inputs for e in experiments_of(item, settings)]
+    all_targets = [e.targets for e in experiments]
+    counts = tgt.counts(all_targets)
+    if not any(counts.values()):
+        names = ", ".join(counts)
+        raise DataError(
+            f"{', '.join(str(i.observations_path) for i in inputs)}: no observation of {names} falls on a "
+            "model save time and level; check time.start, the windows and --time-tolerance"
+        )
+    variances = tgt.normalising_variances(all_targets)
+    weights = settings.weights or {}
+    scales = {
+        name: jnp.asarray(weights.get(name, 1.0) / (variances[name] * max(count, 1)))
+        for name, count in counts.items()
+    }
+    groups, experiments = make_groups(experiments)
+    labels = tuple(e.label for e in experiments)
+    theta_start = trainable.to_theta(trainable.values_of(first.built.model.closure))
+    problem = Problem(trainable, groups, scales, theta_start, jnp.asarray(float(settings.prior)), labels)
+    return problem, experiments
+
+
+def describe(problem: Problem, experiments: list[Experiment]) -> str:
+    """One line: experiments, groups and observation counts."""
+    counts = tgt.counts([e.targets for e in experiments])
+    observed = ", ".join(f"{n} {name}" for name, n in counts.items())
+    return (
+        f"{len(experiments)} run(s) in {len(problem.groups)} batch(es), {observed} observations, "
+        f"fitting {', '.join(problem.trainable.names)}"
+    )
+
+
+__all__ = ["FitInput", "build_problem", "case_from_observations", "load_input"]

@@ -1,0 +1,267 @@
+"""A case as frozen dataclasses, read strictly from YAML. Imports no JAX (`calib --help` is instant).
+
+Layout of a case file (every section is documented on its dataclass below)::
+
+    name: kato_phillips            # optional, defaults to the file name
+    description: ...               # optional
+    grid: {depth: 50, nz: 100}     # or {depth, nz, stretching} or {levels: [...]}
+    time: {dt: 60 s, duration: 24 h, output_interval: 10 min, start: 2010-06-15T00:00}
+    initial: {T: {type: linear, surface: 16, gradient: 0.05}, S: 35}
+    equation_of_state: {type: linear, rho0: 1027, alpha: 2.0e-4}
+    forcing: {latitude: 45, wind_stress_x: 0.1, heat_flux: -100, water_type: IB}
+    closure: {name: pacanowski_philander, parameters: {nu0: 1.0e-2}}
+    numerics: {checkpoint: nested, solver: auto, rotation: exact}
+    output: {variables: [T, u]}
+    fit: {...}                     # optional, free-form, kept as given (calibration settings)
+    observations: {...}            # optional, free-form, kept as given
+
+Durations (`time.dt`, `time.duration`, `time.output_interval`, inline forcing times) are
+numbers of seconds or strings with a unit: "600 s", "10 min", "24 h", "2 days" (units s, sec,
+second(s), min, minute(s), h, hr, hour(s), d, day(s)). File paths are relative to the folder
+of the case file. Every mistake raises a one-line `calib.common.errors.ConfigError`. Names that need
+the model (closure names, closure parameters, output variables) are checked by `calib.config.build`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from pathlib import Path
+from typing import Any
+
+INITIAL_PROFILE_TYPES = ("constant", "linear", "mixed_layer", "cosine", "file", "observations")
+
+
+@dataclasses.dataclass(frozen=True)
+class GridConfig:
+    """Vertical grid: `depth` + `nz` (+ `stretching`), or explicit `levels`.
+
+    In YAML, `levels` lists the interface positions in any order, either as depths (all >= 0,
+    e.g. [0, 1, 2.5, 5, 10]) or as heights (all <= 0, e.g. [-10, -5, -2.5, -1, 0]); the
+    surface (0) must be one of them.
+
+    Attributes:
+        depth: column depth (m, > 0).
+        nz: number of cells (>= 2).
+        stretching: surface refinement of `calib.core.grid.Grid.stretched` (0 = uniform).
+        levels: interface heights bottom first, ending at 0 (m), or None.
+    """
+
+    depth: float
+    nz: int
+    stretching: float = 0.0
+    levels: tuple[float, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeConfig:
+    """Run length and output plan (all in seconds).
+
+    Attributes:
+        dt: time step (s); output_interval is a whole number of steps.
+        duration: run length (s); a whole number of output intervals.
+        output_interval: time between saved states (s).
+        start: date of t = 0 (naive UTC), used to align forcing files; None = unknown.
+    """
+
+    dt: float
+    duration: float
+    output_interval: float
+    start: datetime.datetime | None = None
+
+    @property
+    def steps_per_save(self) -> int:
+        """Time steps between two saved states."""
+        return round(self.output_interval / self.dt)
+
+    @property
+    def n_saves(self) -> int:
+        """Number of saved states after the initial one."""
+        return round(self.duration / self.output_interval)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileConfig:
+    """Initial profile of one variable, evaluated at the cell centres (z < 0, m).
+
+    Types and their keys (`gradient` is d/dz per metre, positive = increasing upward):
+        constant: value.
+        linear: surface + gradient * z.
+        mixed_layer: surface down to `depth` (m), then decreasing with `gradient` below.
+        cosine: mean + amplitude * cos(mode * pi * z / depth); depth defaults to the column's.
+        file: `variable` of NetCDF `file` against `depth_variable` (default: its only
+            coordinate), linear in depth, constant beyond the data.
+        observations: the profile of an observation NetCDF `file` (read by
+            `calib.io.observations.load_observations`; `variable` overrides its search by name)
+            observed nearest to `time` (default: time.start, else the first observation),
+            linear in depth, constant beyond the observed levels; `value`, if given, is used
+            when the file has no such variable.
+    """
+
+    type: str
+    value: float | None = None
+    surface: float | None = None
+    gradient: float | None = None
+    depth: float | None = None
+    mean: float | None = None
+    amplitude: float | None = None
+    mode: int = 1
+    file: Path | None = None
+    variable: str | None = None
+    depth_variable: str | None = None
+    time: datetime.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class InitialConfig:
+    """Initial profiles; u and v default to rest, T and S are required.
+
+    In YAML, ``observations: FILE`` next to (or instead of) the variables is short for
+    ``{type: observations, file: FILE}`` for every variable not given, with u and v at rest
+    when the file has no velocities.
+    """
+
+    T: ProfileConfig
+    S: ProfileConfig
+    u: ProfileConfig = ProfileConfig("constant", value=0.0)
+    v: ProfileConfig = ProfileConfig("constant", value=0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class EquationOfStateConfig:
+    """Linear equation of state; None = the default of `calib.core.eos.LinearEquationOfState`."""
+
+    type: str = "linear"
+    rho0: float | None = None
+    alpha: float | None = None
+    beta: float | None = None
+    T0: float | None = None
+    S0: float | None = None
+    gravity: float | None = None
+
+    def arguments(self) -> dict[str, float]:
+        """Keyword arguments for the equation of state (only the values given)."""
+        fields = ("rho0", "alpha", "beta", "T0", "S0", "gravity")
+        return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class SeriesConfig:
+    """One forcing variable: a constant, an inline series, or a NetCDF variable.
+
+    In YAML: a number; or {time: [...], values: [...]} (times in s or with units); or
+    {file: path, variable: name, time_variable: time}. A series must cover the whole run.
+    """
+
+    value: float | None = None
+    time: tuple[float, ...] | None = None
+    values: tuple[float, ...] | None = None
+    file: Path | None = None
+    variable: str | None = None
+    time_variable: str = "time"
+
+    @property
+    def kind(self) -> str:
+        """'constant', 'inline' or 'file'."""
+        return "file" if self.file else "inline" if self.time is not None else "constant"
+
+
+@dataclasses.dataclass(frozen=True)
+class ForcingConfig:
+    """Surface forcing, positive into the ocean.
+
+    Attributes:
+        latitude: degrees north, sets the Coriolis parameter (0 = no rotation).
+        wind_stress_x, wind_stress_y: Pa.
+        heat_flux: non-solar heat flux (W m-2, > 0 warms the ocean).
+        shortwave: W m-2 (>= 0).
+        freshwater_flux: precipitation minus evaporation (m s-1).
+        water_type: Jerlov type for shortwave penetration (I, IA, IB, II, III).
+        bottom_drag_coefficient: quadratic drag at the sea floor (>= 0).
+    """
+
+    latitude: float = 0.0
+    wind_stress_x: SeriesConfig = SeriesConfig(0.0)
+    wind_stress_y: SeriesConfig = SeriesConfig(0.0)
+    heat_flux: SeriesConfig = SeriesConfig(0.0)
+    shortwave: SeriesConfig = SeriesConfig(0.0)
+    freshwater_flux: SeriesConfig = SeriesConfig(0.0)
+    water_type: str = "I"
+    bottom_drag_coefficient: float = 0.0
+
+    def series(self) -> dict[str, SeriesConfig]:
+        """Name -> series for the five forcing variables."""
+        names = ("wind_stress_x", "wind_stress_y", "heat_flux", "shortwave", "freshwater_flux")
+        return {name: getattr(self, name) for name in names}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClosureConfig:
+    """Closure name (a key of `calib.core.closures.CLOSURES`) and parameter overrides."""
+
+    name: str
+    parameters: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class NumericsConfig:
+    """checkpoint: one of CHECKPOINT_SCHEMES; solver: auto | thomas | lapack;
+    rotation: exact | semi_implicit (Coriolis)."""
+
+    checkpoint: str = "nested"
+    solver: str = "auto"
+    rotation: str = "exact"
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputConfig:
+    """variables: names to write (None = all)."""
+
+    variables: tuple[str, ...] | None = None
+
+
+TOP_LEVEL_KEYS = (
+    "name",
+    "description",
+    "grid",
+    "time",
+    "initial",
+    "equation_of_state",
+    "forcing",
+    "closure",
+    "numerics",
+    "output",
+    "fit",
+    "observations",
+)
+REQUIRED_KEYS = ("grid", "time", "initial", "closure")
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """A complete, validated case.
+
+    Attributes:
+        name: short identifier (defaults to the file name without extension).
+        description: free text.
+        grid, time, initial, equation_of_state, forcing, closure, numerics, output: sections.
+        fit: calibration settings, kept as given (e.g. `parameters`, `observations`).
+        observations: observation settings, kept as given.
+        source: the file the case was read from ("<string>" when parsed from text).
+        base_dir: folder that relative paths were resolved against.
+    """
+
+    name: str
+    description: str
+    grid: GridConfig
+    time: TimeConfig
+    initial: InitialConfig
+    equation_of_state: EquationOfStateConfig
+    forcing: ForcingConfig
+    closure: ClosureConfig
+    numerics: NumericsConfig
+    output: OutputConfig
+    fit: dict[str, Any]
+    observations: dict[str, Any]
+    source: str
+    base_dir: Path

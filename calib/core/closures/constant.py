@@ -1,0 +1,23 @@
+"""Constant eddy viscosity and diffusivity."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import jax.numpy as jnp
+
+from calib.core.closures.base import AbstractClosure, Diffusivities
+from calib.core.params import param
+from calib.core.shapes import Scalar
+
+
+class ConstantDiffusivity(AbstractClosure[None]):
+    """kappa and nu constant in depth and time (the analytic test case closure)."""
+
+    name: ClassVar[str] = "constant"
+    viscosity: Scalar = param(1e-4, 1e-7, 1.0, units="m2 s-1", doc="eddy viscosity")
+    diffusivity: Scalar = param(1e-5, 1e-8, 1.0, units="m2 s-1", doc="eddy diffusivity")
+
+    def __call__(self, column, closure_state, dt):
+        ones = jnp.ones_like(column.N2)
+        return Diffusivities(momentum=self.viscosity * ones, tracers=self.diffusivity * ones), None

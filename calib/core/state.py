@@ -1,0 +1,97 @@
+"""Prognostic state, surface fluxes and the `Column` a closure reads.
+
+Conventions (see also `calib.core.grid`): all prognostic variables sit at cell centres, index 0 at
+the bottom. A **surface flux is positive into the ocean**: a positive heat flux warms the
+column, a positive momentum flux (wind stress / rho0) accelerates the current along the stress,
+a positive salt flux makes the column saltier. Fluxes here are kinematic (already divided by
+rho0, or rho0 cp); the conversions from W m-2 and Pa live in `calib.core.forcing`.
+"""
+
+from __future__ import annotations
+
+import equinox as eqx
+
+from calib.common.vocabulary import VARIABLES
+from calib.core.eos import LinearEquationOfState, buoyancy_frequency_squared, to_faces_gradient
+from calib.core.grid import Grid
+from calib.core.numerics import safe_sqrt, speed
+from calib.core.shapes import Centers, Faces, Scalar
+
+
+def _meta(name: str) -> dict:
+    """Field metadata (units, long_name, standard_name) from `calib.common.vocabulary`."""
+    variable = VARIABLES[name]
+    return dict(units=variable.units, long_name=variable.long_name, standard_name=variable.standard_name)
+
+
+class State(eqx.Module):
+    """Prognostic variables at cell centres, bottom first."""
+
+    u: Centers = eqx.field(metadata=_meta("u"))
+    v: Centers = eqx.field(metadata=_meta("v"))
+    T: Centers = eqx.field(metadata=_meta("T"))
+    S: Centers = eqx.field(metadata=_meta("S"))
+
+
+class SurfaceFluxes(eqx.Module):
+    """Kinematic fluxes at the surface at one time, positive into the ocean.
+
+    Attributes:
+        momentum_x, momentum_y: wind stress / rho0 (m2 s-2).
+        heat: non-solar heat flux / (rho0 cp) (K m s-1).
+        shortwave: shortwave flux just below the surface / (rho0 cp) (K m s-1), >= 0.
+        salt: virtual salt flux (psu m s-1), from -S_surface (P - E).
+        buoyancy: total surface buoyancy flux into the ocean (m2 s-3), shortwave included.
+    """
+
+    momentum_x: Scalar
+    momentum_y: Scalar
+    heat: Scalar
+    shortwave: Scalar
+    salt: Scalar
+    buoyancy: Scalar
+
+    @property
+    def friction_velocity(self) -> Scalar:
+        """u* = |tau / rho0|^(1/2) (m s-1)."""
+        return safe_sqrt(speed(self.momentum_x, self.momentum_y))
+
+
+class Column(eqx.Module):
+    """Everything a closure may read at one time step.
+
+    Attributes:
+        grid: the vertical grid.
+        state: u, v, T, S at the centres.
+        N2: buoyancy frequency squared at the faces (s-2).
+        S2: shear squared (du/dz)² + (dv/dz)² at the faces (s-2).
+        surface: surface fluxes at this step.
+        bottom_friction_velocity: u* at the sea floor from the quadratic drag law (m s-1).
+    """
+
+    grid: Grid
+    state: State
+    N2: Faces
+    S2: Faces
+    surface: SurfaceFluxes
+    bottom_friction_velocity: Scalar
+
+
+def make_column(
+    grid: Grid,
+    state: State,
+    surface: SurfaceFluxes,
+    eos: LinearEquationOfState,
+    bottom_drag_coefficient: float = 0.0,
+) -> Column:
+    """Derive N², shear² and the bottom friction velocity from a state."""
+    N2 = buoyancy_frequency_squared(eos, state.T, state.S, grid)
+    S2 = to_faces_gradient(state.u, grid) ** 2 + to_faces_gradient(state.v, grid) ** 2
+    return Column(
+        grid=grid,
+        state=state,
+        N2=N2,
+        S2=S2,
+        surface=surface,
+        bottom_friction_velocity=bottom_drag_coefficient**0.5 * speed(state.u[0], state.v[0]),
+    )

@@ -1,0 +1,3 @@
+"""What gradients cost and whether they are right: `calib profile-memory`, `calib check-grad`,
+`calib profile-batch`.
+"""
