@@ -56,7 +56,7 @@ def throughput(batches=(1, 64, 1024), levels=(64, 256), chunks=(None, 8)) -> lis
         for nz in levels:
             for size in batches:
                 for chunk in (c for c in chunks if c is None or c < size):
-                    for mode in ("forward", "gradient"):
+                    for mode in ("forward", "reverse"):
                         steps, repeats = (40, 1) if size >= 1024 else (200, 3)
                         spec = BatchMeasurement(mode, size, nz, steps, float32, repeats=repeats, chunk=chunk)
                         rows.append(measure(spec))

@@ -188,9 +188,9 @@ def test_nested_parameter_modules_round_trip():
 FINITE_DIFFERENCE_CASES = {
     "k_epsilon": KEpsilon(),
     "k_epsilon_kantha_clayson_wave_breaking": KEpsilon(
-        stability_functions=KanthaClaysonQuasiEquilibrium(),
-        surface_boundary=WaveBreakingFlux(),
-        bottom_boundary=LawOfTheWall(),
+        stability=KanthaClaysonQuasiEquilibrium(),
+        surface=WaveBreakingFlux(),
+        bottom=LawOfTheWall(),
         c_epsilon3_stable=-0.4,
         surface_roughness=0.5,
     ),

@@ -9,8 +9,8 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from calib.analysis import compare
-from calib.api.running import run_case
+from calib.analysis import compare, diagnostics
+from calib.api.simulation import run
 from calib.cli.app import app
 from calib.common.errors import ConfigError
 from calib.config import load_case, parse_case
@@ -140,10 +140,10 @@ def test_monthly_comparison_known_answer():
 def test_surface_temperature_and_mld_definitions():
     T = np.array([[4.0, 5.0, 6.0, 8.0, 8.0]])
     z = np.array([-40.0, -20.0, -10.0, -2.0, -0.5])
-    assert compare.surface_temperature(T, z) == pytest.approx(8.0)
-    assert compare.mixed_layer_depth_10m(T, z) == pytest.approx(12.0)  # 6 - 0.2 = 5.8 at 12 m
-    assert compare.surface_temperature(T[:, :3], z[:3]) == pytest.approx(6.0)  # shallowest level
-    assert np.isnan(compare.mixed_layer_depth_10m(T[:, 3:], z[3:]))  # nothing at or below 10 m
+    assert diagnostics.sea_surface_temperature(T, z) == pytest.approx(8.0)
+    assert diagnostics.mixed_layer_depth(T, z) == pytest.approx(12.0)  # 6 - 0.2 = 5.8 at 12 m
+    assert diagnostics.sea_surface_temperature(T[:, :3], z[:3]) == pytest.approx(6.0)  # shallowest level
+    assert np.isnan(diagnostics.mixed_layer_depth(T[:, 3:], z[3:]))  # nothing at or below 10 m
 
 
 def test_rms_temperature_error():
@@ -248,12 +248,12 @@ def test_real_data_case_runs_shortened(tmp_path, case, duration):
     path = REPOSITORY / "cases" / f"{case}.yaml"
     full = load_case(path)
     shortened = dataclasses.replace(full, time=dataclasses.replace(full.time, duration=duration))
-    run_case(shortened, path, tmp_path / "run.nc", checkpoint=None, show=False, console=None)
-    run = read_dataset(tmp_path / "run.nc")
-    assert run.sizes["time"] == round(duration / full.time.output_interval) + 1
-    assert np.isfinite(run["T"].values).all() and np.isfinite(run["u"].values).all()
+    write_dataset(run(shortened), tmp_path / "run.nc")
+    run_output = read_dataset(tmp_path / "run.nc")
+    assert run_output.sizes["time"] == round(duration / full.time.output_interval) + 1
+    assert np.isfinite(run_output["T"].values).all() and np.isfinite(run_output["u"].values).all()
     observed = load_observations(DATA / f"{case}_obs.nc")
-    assert run["time"].values[0] == np.datetime64(full.time.start, "ns")
-    first = compare.rms_temperature_error(run, observed, [0.0], tolerance_seconds=3600.0)
+    assert run_output["time"].values[0] == np.datetime64(full.time.start, "ns")
+    first = compare.rms_temperature_error(run_output, observed, [0.0], tolerance_seconds=3600.0)
     assert first[0] < 0.05  # the initial state is the observed profile at the start
-    assert compare.rms_temperature_error(run, observed)[0] < 1.0
+    assert compare.rms_temperature_error(run_output, observed)[0] < 1.0

@@ -60,7 +60,7 @@ def perturbed(truth: dict, names=NAMES) -> dict:
 
 def problem_for(observations, start: dict, settings: FitSettings, **plan):
     case = config.parse_case(case_text(start, **plan))
-    return build_problem([load_input(case, case_text(start, **plan), observations)], settings)
+    return build_problem([load_input(case, observations)], settings)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_twin_experiment_recovers_three_parameters(twin):
 
 def test_resume_after_interruption_gives_the_same_result(twin, tmp_path):
     path, truth = twin
-    settings = FitSettings(parameters=NAMES, iterations=12, checkpoint_every=2)
+    settings = FitSettings(parameters=NAMES, iterations=12, save_every=2)
     problem, _ = problem_for(path, perturbed(truth), settings)
     whole = calibrate(problem, settings)
     first = calibrate(problem, settings, out=tmp_path, stop_after=5)
@@ -107,7 +107,7 @@ def test_resume_after_interruption_gives_the_same_result(twin, tmp_path):
     np.testing.assert_array_equal(resumed.fitted_values, whole.fitted_values)
     other = dataclasses.replace(settings, parameters=("nu0", "alpha"))
     other_problem, _ = problem_for(path, perturbed(truth, ("nu0", "alpha")), other)
-    with pytest.raises(ConfigError, match="checkpoint is of another fit"):
+    with pytest.raises(ConfigError, match="saved fit is another fit"):
         calibrate(other_problem, other, out=tmp_path, resume=True)
 
 
@@ -198,7 +198,7 @@ def test_errors_when_observations_do_not_match_the_case(twin, tmp_path):
     settings = FitSettings(parameters=("nu0",))
     late = case_text().replace("start: 2000-01-01", "start: 2001-06-01")
     with pytest.raises(DataError, match="observations cover 2000-01-01.*set time.start"):
-        build_problem([load_input(config.parse_case(late), late, path)], settings)
+        build_problem([load_input(config.parse_case(late), path)], settings)
     deep = tmp_path / "deep.nc"
     make_observations(deep, case_text(), mutate=lambda ds: ds.assign_coords(z=ds.z - 500.0))
     with pytest.raises(DataError, match="no cell centre"):
@@ -249,7 +249,7 @@ def test_command_line_fit_writes_every_output(tmp_path):
     result = runner.invoke(app, arguments)
     assert result.exit_code == 0, result.output
     for name in ("twin_fitted.yaml", "history.nc", "history.json", "report.txt", "loss.png",
-                 "parameters.png", "profiles.png", "landscape.png", "checkpoint.json"):  # fmt: skip
+                 "parameters.png", "profiles.png", "landscape.png", "resume.json"):  # fmt: skip
         assert (out / name).is_file(), name
     record = json.loads((out / "history.json").read_text())
     assert abs(record["fitted"]["nu0"] / 0.01 - 1) < 0.01 and record["std"]["alpha"] is not None
@@ -307,8 +307,7 @@ def test_cases_with_equal_shapes_are_stacked_into_one_batch(twin, tmp_path):
     calm_path = tmp_path / "calm.nc"
     make_observations(calm_path, calm)
     inputs = [
-        load_input(config.parse_case(text), text, obs)
-        for text, obs in ((case_text(), path), (calm, calm_path))
+        load_input(config.parse_case(text), obs) for text, obs in ((case_text(), path), (calm, calm_path))
     ]
     problem, experiments = build_problem(inputs, FitSettings(parameters=("nu0",)))
     assert len(problem.groups) == 1 and problem.groups[0].model_batched

@@ -1,14 +1,14 @@
 """Interrupted runs and fits leave either the previous files or complete new ones.
 
-- `calib fit` killed with SIGKILL just after its first checkpoint, then `--resume`d, ends
+- `calib fit` killed with SIGKILL just after its first save of the resume files, then `--resume`d, ends
   exactly where an uninterrupted fit ends (same parameters, same loss history);
-- `calib fit` stopped with Ctrl-C (SIGINT) exits with code 130 and leaves a loadable checkpoint
+- `calib fit` stopped with Ctrl-C (SIGINT) exits with code 130 and leaves loadable resume files
   and no half-written output;
 - `calib run` interrupted (by SIGINT, or by KeyboardInterrupt in the middle of writing) keeps the
   previous output file intact, with no temporary file left behind.
 
 The fits run a small twin problem (Pacanowski–Philander, 32 levels, 48 h of 2-minute steps):
-~45 ms per L-BFGS iteration, so a kill right after the first checkpoint lands mid-fit.
+~45 ms per L-BFGS iteration, so a kill right after the first save lands mid-fit.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def fit_arguments(folder: Path, out: Path) -> list[str]:
     return [
         "fit", "--case", str(folder / "start.yaml"), "--obs", str(folder / "obs.nc"),
         "--params", "nu0,alpha", "--iterations", str(ITERATIONS), "--tolerance", "0",
-        "--checkpoint-every", "1", "--no-uncertainty", "--out", str(out), "-q",
+        "--save-every", "1", "--no-uncertainty", "--out", str(out), "-q",
     ]  # fmt: skip
 
 
@@ -93,10 +93,10 @@ def wait_for(path: Path, process: subprocess.Popen, timeout: float = 240.0) -> N
         time.sleep(0.002)
 
 
-def checkpoint_record(out: Path) -> dict:
-    """The checkpoint JSON, which must be complete, with its NPZ loadable."""
-    record = json.loads((out / "checkpoint.json").read_text())
-    with np.load(out / "checkpoint.npz") as arrays:
+def resume_record(out: Path) -> dict:
+    """The resume files JSON, which must be complete, with its NPZ loadable."""
+    record = json.loads((out / "resume.json").read_text())
+    with np.load(out / "resume.npz") as arrays:
         assert np.all(np.isfinite(arrays["theta"]))
     return record
 
@@ -122,19 +122,19 @@ def history(out: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_fit_killed_after_a_checkpoint_resumes_to_the_same_result(twin, tmp_path):
+def test_fit_killed_after_resume_files_resumes_to_the_same_result(twin, tmp_path):
     killed = tmp_path / "killed"
     process = start_command(fit_arguments(twin, killed))
-    wait_for(killed / "checkpoint.json", process)
+    wait_for(killed / "resume.json", process)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL
-    record = checkpoint_record(killed)
+    record = resume_record(killed)
     assert 1 <= record["iteration"] < ITERATIONS and record["status"] == "running"
     assert not (killed / "report.txt").exists()  # killed mid-fit, before any output
     assert_complete_or_absent(killed)
 
-    again = runner.invoke(app, fit_arguments(twin, killed))  # refuses to overwrite the checkpoint
+    again = runner.invoke(app, fit_arguments(twin, killed))  # refuses to overwrite the resume files
     assert again.exit_code == 2 and "--resume" in again.output
 
     resumed = runner.invoke(app, [*fit_arguments(twin, killed), "--resume"])
@@ -155,10 +155,10 @@ def test_fit_killed_after_a_checkpoint_resumes_to_the_same_result(twin, tmp_path
 
 
 @pytest.mark.slow
-def test_fit_stopped_with_ctrl_c_leaves_a_checkpoint_and_no_partial_output(twin, tmp_path):
+def test_fit_stopped_with_ctrl_c_leaves_resume_files_and_no_partial_output(twin, tmp_path):
     out = tmp_path / "fit"
     process = start_command(fit_arguments(twin, out))
-    wait_for(out / "checkpoint.json", process)
+    wait_for(out / "resume.json", process)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     if process.returncode == 0:  # the fit ended before the signal was handled: all outputs complete
@@ -166,13 +166,13 @@ def test_fit_stopped_with_ctrl_c_leaves_a_checkpoint_and_no_partial_output(twin,
     else:
         assert process.returncode == 130, (stdout, stderr)
         assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
-        record = checkpoint_record(out)
+        record = resume_record(out)
         assert record["status"] in ("interrupted", "running") and record["iteration"] < ITERATIONS
     assert_complete_or_absent(out)
 
 
 def test_fit_that_diverges_at_the_start_fails_cleanly(twin, tmp_path):
-    """A start point whose run blows up: one red line (exit 2), no output folder."""
+    """A start point whose run blows up: one red line (exit 3, diverged), no output folder."""
     blowing_up = START.replace("wind_stress_x: 0.1", "wind_stress_x: 1.0e+200")
     (tmp_path / "start.yaml").write_text(blowing_up.replace("duration: 48 h", "duration: 6 h"))
     arguments = [
@@ -186,7 +186,7 @@ def test_fit_that_diverges_at_the_start_fails_cleanly(twin, tmp_path):
     ]
     result = runner.invoke(app, [*arguments, "--out", str(tmp_path / "fit"), "--no-uncertainty", "-q"])
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert result.exit_code == 2 and len(lines) == 1 and "Traceback" not in result.output
+    assert result.exit_code == 3 and len(lines) == 1 and "Traceback" not in result.output
     assert "the loss or its gradient is not finite at the starting parameters" in lines[0]
     assert not (tmp_path / "fit").exists()
 
@@ -194,13 +194,13 @@ def test_fit_that_diverges_at_the_start_fails_cleanly(twin, tmp_path):
 @pytest.mark.parametrize(
     ("files", "fragment"),
     [
-        ({}, "no checkpoint to resume (checkpoint.json missing)"),
-        ({"checkpoint.json": "{", "checkpoint.npz": "x"}, "the checkpoint cannot be read (JSONDecodeError"),
-        ({"checkpoint.json": "{}", "checkpoint.npz": "x"}, "the checkpoint cannot be read (KeyError"),
+        ({}, "no saved fit to resume (resume.json missing)"),
+        ({"resume.json": "{", "resume.npz": "x"}, "the saved fit cannot be read (JSONDecodeError"),
+        ({"resume.json": "{}", "resume.npz": "x"}, "the saved fit cannot be read (KeyError"),
     ],
     ids=["absent", "truncated", "empty"],
 )
-def test_resume_from_a_missing_or_damaged_checkpoint(twin, tmp_path, files, fragment):
+def test_resume_from_missing_or_damaged_resume_files(twin, tmp_path, files, fragment):
     out = tmp_path / "fit"
     out.mkdir()
     for name, text in files.items():
@@ -277,7 +277,7 @@ def test_keyboard_interrupt_while_writing_keeps_the_previous_output(tmp_path, mo
 
 
 def test_keyboard_interrupt_during_the_run_writes_nothing(tmp_path, monkeypatch):
-    import calib.api.running
+    import calib.api.simulation
 
     case = tmp_path / "case.yaml"
     case.write_text(SHORT_RUN)
@@ -285,18 +285,18 @@ def test_keyboard_interrupt_during_the_run_writes_nothing(tmp_path, monkeypatch)
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(calib.api.running, "run", interrupted)
+    monkeypatch.setattr(calib.api.simulation, "run_chunks", interrupted)
     result = runner.invoke(app, ["run", str(case), "--out", str(tmp_path / "out.nc"), "-q"])
     assert result.exit_code == 130 and "no output was written" in result.output
     assert not (tmp_path / "out.nc").exists()
 
 
 def test_fit_output_files_get_the_usual_permissions(tmp_path):
-    from calib.calibration.resume import atomic_text
+    from calib.io.files import write_text
 
     umask = os.umask(0o022)
     try:
-        path = atomic_text(tmp_path / "report.txt", "done\n")
+        path = write_text(tmp_path / "report.txt", "done\n")
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644  # mkstemp alone would give 0600

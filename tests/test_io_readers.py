@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from calib.common.errors import DataError
+from calib.common.errors import CalibError, DataError
 from calib.io import conventions
 from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.importers import import_gotm, import_lesbrary
@@ -273,10 +273,14 @@ def test_import_gotm_small_case(tmp_path):
     np.testing.assert_array_equal(forcing.freshwater_flux.values, 0.0)
     assert forcing.attrs["coriolis_parameter"] == pytest.approx(7.2921e-5)
     assert load_observations(tmp_path / "o.nc").T.shape == (2, 3)
-    import_gotm(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", "2012-03-20T00:30", "2012-03-20T00:45")
+    with pytest.raises(CalibError, match="o.nc: exists; pass --force"):  # never overwritten silently
+        import_gotm(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc")
+    import_gotm(
+        tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", "2012-03-20T00:30", "2012-03-20T00:45", force=True
+    )
     assert xr.load_dataset(tmp_path / "f.nc").sizes["time"] == 2  # the records around the interval
     with pytest.raises(DataError, match="no data between"):
-        import_gotm(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", start="2013-01-01")
+        import_gotm(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", start="2013-01-01", force=True)
 
 
 # --- the real shared files -------------------------------------------------------------------

@@ -550,17 +550,27 @@ def test_profiling_and_batch_options_are_checked_before_any_work(tmp_path):
     (tmp_path / "bad.yaml").write_text(case_text(grid="grid: {depth: 50, nz: 1}"))
     (tmp_path / "taken.json").write_text("{}")
     cases = [
-        (["profile-memory", "--params", "nu0", "--nt", "10"], "--params: k_epsilon has no parameter 'nu0'"),
         (
-            ["profile-memory", "--nt", "10", "--json", tmp_path / "taken.json"],
+            ["profile-memory", "--params", "nu0", "--steps", "10"],
+            "--params: k_epsilon has no parameter 'nu0'",
+        ),
+        (
+            ["profile-memory", "--steps", "10", "--json", tmp_path / "taken.json"],
             "taken.json: exists; pass --force",
         ),
-        (["profile-memory", "--nt", "10", "--plot", tmp_path / "plot.xyz"], "cannot write a .xyz figure"),
-        (["profile-memory", "--nt", "ten"], "--nt ten: expected comma-separated ints"),
+        (["profile-memory", "--steps", "10", "--plot", tmp_path / "plot.xyz"], "cannot write a .xyz figure"),
+        (
+            ["profile-memory", "--steps", "ten"],
+            "--steps ten: cannot read 'ten' as one of comma-separated integers",
+        ),
+        (["profile-memory", "--nt", "ten"], "--steps ten: cannot read"),  # the old name, hidden
         (["check-grad", "--checkpoint", "nestd"], "--checkpoint nestd: unknown scheme"),
         (["check-grad", tmp_path / "bad.yaml"], "grid.nz: must be >= 2 (got 1)"),
         (["profile-batch", "--json", tmp_path / "taken.json"], "taken.json: exists; pass --force"),
-        (["profile-batch", "--mode", "backward"], "--mode backward: choose forward, gradient"),
+        (
+            ["profile-batch", "--mode", "backward"],
+            "--mode backward: unknown value 'backward'; use some of forward, reverse",
+        ),
         (["run-batch", tmp_path / "bad.yaml", "--out", tmp_path / "batch"], "grid.nz: must be >= 2 (got 1)"),
     ]
     for arguments, fragment in cases:

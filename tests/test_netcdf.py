@@ -61,6 +61,6 @@ def test_failed_write_leaves_no_partial_file(tmp_path, run, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(type(ds), "to_netcdf", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(CalibError, match=r"out.nc: cannot write the file \(disk full\)"):
         write_dataset(ds, tmp_path / "out.nc")
     assert list(tmp_path.iterdir()) == []

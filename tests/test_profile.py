@@ -13,7 +13,7 @@ TINY = ["--nz", "4", "--closure", "pacanowski_philander"]
 
 def test_profile_memory_writes_table_json_and_plot(tmp_path):
     json_path, plot_path = tmp_path / "profile.json", tmp_path / "profile.png"
-    arguments = ["profile-memory", "--nt", "20,40", "--schemes", "recursive", "--modes", "reverse"]
+    arguments = ["profile-memory", "--steps", "20,40", "--checkpoint", "recursive", "--mode", "reverse"]
     arguments += [*TINY, "--repeats", "1", "--json", str(json_path), "--plot", str(plot_path)]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
@@ -64,7 +64,7 @@ def test_a_failing_worker_is_reported_not_raised():
 
 
 def test_check_grad_compares_three_modes():
-    arguments = ["check-grad", *TINY, "--nt", "400", "--params", "nu0,alpha", "--fd-rtol", "1e-4"]
+    arguments = ["check-grad", *TINY, "--steps", "400", "--params", "nu0,alpha", "--fd-rtol", "1e-4"]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     for text in ("nu0", "alpha", "reverse", "jacfwd", "fd", "rel. diff fd"):
@@ -74,9 +74,14 @@ def test_check_grad_compares_three_modes():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["profile-memory", "--nt", "25", *TINY], "not a positive multiple of the output interval"),
-        (["profile-memory", "--schemes", "binomial", *TINY], "--schemes binomial: unknown"),
-        (["profile-memory", "--nt", "ten"], "expected comma-separated ints"),
+        (["profile-memory", "--steps", "25", *TINY], "not a positive multiple of the output interval"),
+        (["profile-memory", "--checkpoint", "binomial", *TINY], "--checkpoint binomial: unknown value"),
+        (
+            ["profile-memory", "--schemes", "binomial", *TINY],
+            "--checkpoint binomial: unknown value",
+        ),  # old name
+        (["profile-memory", "--steps", "ten"], "cannot read 'ten' as one of comma-separated integers"),
+        (["check-grad", "--steps", "10", "--nt", "10"], "--nt is the old name of --steps; give only --steps"),
         (["check-grad", "--closure", "nope"], "--closure nope: unknown closure"),
         (["check-grad", *TINY, "--params", "nu1"], "has no parameter 'nu1'"),
         (["check-grad", "missing.yaml"], "missing.yaml: no such case file"),

@@ -11,14 +11,14 @@ canvas (no pyplot, no global backend switch), so importing this module is cheap.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from calib.analysis.compare import seconds_since_start, surface_series
+from calib.analysis.compare import seconds_since_start
+from calib.analysis.diagnostics import definitions, surface_series
+from calib.io.files import atomic_write
 from calib.io.observations import align
 
 MODEL_STYLE = {"color": "tab:blue", "linewidth": 1.2, "label": "model"}
@@ -69,6 +69,7 @@ def _time_series(axes_sst, axes_mld, model: xr.Dataset, observations: xr.Dataset
         axes_sst.plot(values["time"].values, values["sst"].values, **style)
         axes_mld.plot(values["time"].values, values["mld"].values, **style)
     axes_sst.set_ylabel("SST (°C)")
+    axes_sst.set_title(definitions(), fontsize=9, loc="left")
     axes_sst.legend(loc="best", fontsize=8)
     axes_mld.set_ylabel("MLD (m)")
     axes_mld.invert_yaxis()
@@ -116,26 +117,25 @@ def check_figure_path(path: str | Path) -> None:
         raise CalibError(f"{path}: is a folder; give the path of the figure file")
 
 
-def save_figure(figure, path: str | Path, *, dpi: int = 120) -> Path:
-    """Save a Figure atomically (temporary file in the same folder, then rename).
+def new_figure(rows: int = 1, columns: int = 1, *, figsize=(6, 4), **subplots):
+    """(Figure, axes) drawn on an Agg canvas without pyplot, so a notebook's backend is untouched."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    The format follows the suffix of `path` (png when there is none).
-    """
+    figure = Figure(figsize=figsize)
+    FigureCanvasAgg(figure)
+    return figure, figure.subplots(rows, columns, **subplots)
+
+
+def save_figure(figure, path: str | Path, *, dpi: int = 120) -> Path:
+    """Save a Figure atomically (`calib.io.files`); the format follows the suffix of `path`
+    (png when there is none)."""
     path = Path(path)
     check_figure_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")  # umask permissions
-    try:
-        figure.savefig(temporary, dpi=dpi, format=path.suffix.lstrip(".").lower() or "png")
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            from calib.common.errors import CalibError
-
-            raise CalibError(f"{path}: cannot write the figure ({error.strerror or error})") from None
-        raise
-    return path
+    suffix = path.suffix.lstrip(".").lower() or "png"
+    return atomic_write(
+        path, lambda temporary: figure.savefig(temporary, dpi=dpi, format=suffix, bbox_inches="tight")
+    )
 
 
 def plot_run(

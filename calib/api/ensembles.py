@@ -1,37 +1,38 @@
-"""What `calib run-batch` does: several cases, each optionally with an ensemble of parameter
-sets, run as batches of columns (`calib.core.batch`) and written one NetCDF per case.
+"""Many columns at once from Python: `ensemble` (one case, many parameter sets -> a Dataset with
+a `member` dimension) and `run_batch` (several cases, each with or without an ensemble, run as
+batches of columns by `calib.core.batch`); `calib run-batch` writes one NetCDF per case.
 
 Cases whose models and run plans have the same shapes (grid size, forcing length, number of
 steps and saves) and static settings (closure, dt, latitude, numerics) run in one batch; the
 others form batches of their own. With an ensemble of K sets, case c with set k is member
 c * K + k of its batch; its file gets a `member` dimension and one variable per sampled
-parameter. Kept apart from `calib.cli.batch` so that module stays free of JAX.
+parameter.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time as clock
-from pathlib import Path
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from calib import config
-from calib.calibration import eki as ensemble
-from calib.common.errors import CalibError, ConfigError, ModelDiverged
+from calib.api.simulation import CaseLike, as_case, require_float64
+from calib.common.errors import ConfigError, ModelDiverged
 from calib.config import build as builder
-from calib.core import batch
+from calib.core import batch, sampling
+from calib.core.batch import default_chunk
 from calib.core.params import parameter_info
 from calib.core.trainable import Trainable
-from calib.io.netcdf import trajectory_to_dataset, write_dataset
+from calib.io.netcdf import trajectory_to_dataset
 
 
 @dataclasses.dataclass(frozen=True)
 class EnsembleRequest:
-    """How to sample parameter sets (`calib.calibration.eki.sample_values`); size 0 = no ensemble."""
+    """How to sample parameter sets (`calib.core.sampling.sample_values`); size 0 = no ensemble."""
 
     size: int = 0
     names: tuple[str, ...] = ()
@@ -60,23 +61,18 @@ def _trainable(built: builder.Built, request: EnsembleRequest) -> Trainable:
     return Trainable.select(closure, names, f"{built.case.source}: --params")
 
 
-def _member_datasets(trajectory, built, path: Path, first: int, count: int) -> list[xr.Dataset]:
-    text = path.read_text()
-    start = built.case.time.start and np.datetime64(built.case.time.start, "s")
+def _member_datasets(trajectory, built, first: int, count: int) -> list[xr.Dataset]:
     return [
-        trajectory_to_dataset(
-            jax.tree.map(lambda x, i=i: x[i], trajectory), built.model, start=start, case_text=text,
-            case_name=built.case.name, case_path=str(path.resolve()),
-        )
+        trajectory_to_dataset(jax.tree.map(lambda x, i=i: x[i], trajectory), built.model, case=built.case)
         for i in range(first, first + count)
-    ]  # fmt: skip
+    ]
 
 
-def case_dataset(trajectory, built, path: Path, first: int, values, trainable) -> xr.Dataset:
+def case_dataset(trajectory, built, first: int, values, trainable) -> xr.Dataset:
     """The dataset of one case: its members of the batch trajectory, stacked along `member`
     when it has an ensemble (`values` (K, p) physical parameter values), else a single run."""
     count = 1 if values is None else len(values)
-    members = _member_datasets(trajectory, built, path, first, count)
+    members = _member_datasets(trajectory, built, first, count)
     if values is None:
         return members[0]
     ds = xr.concat(members, dim="member", combine_attrs="override", data_vars="all", coords="minimal")
@@ -103,7 +99,7 @@ def _run_group(builts, indices, request: EnsembleRequest, float32: bool, chunk: 
     if request.size:
         trainable = _trainable(members[0], request)
         center = trainable.values_of(members[0].model.closure)
-        values = ensemble.sample_values(trainable, request.size, seed=request.seed, method=request.method,
+        values = sampling.sample_values(trainable, request.size, seed=request.seed, method=request.method,
                                      center=center, spread=request.spread)  # fmt: skip
         models, batched = batch.with_parameter_sets(models, batched, trainable, values)
         states = batch.repeat_states(states, request.size)
@@ -124,30 +120,28 @@ def _run_group(builts, indices, request: EnsembleRequest, float32: bool, chunk: 
 
 
 def run_batch(
-    case_paths: list[Path],
-    out_dir: Path,
-    request: EnsembleRequest,
+    cases: list[CaseLike],
+    request: EnsembleRequest = EnsembleRequest(),
     *,
     float32: bool = False,
-    force: bool = False,
     chunk: int | None = None,
-) -> list[str]:
-    """Run every case (with its ensemble) in as few batches as possible and write OUT/CASE.nc.
+) -> tuple[list[xr.Dataset], list[str]]:
+    """Run every case (with its ensemble) in as few batches as possible.
 
     `chunk` vmaps that many columns at a time on a single device (`calib.core.batch.simulate_batch`).
 
     Returns:
-        One summary line per batch.
+        (one Dataset per case, in the order given; one summary line per batch).
 
     Raises:
         ConfigError: no case, or two cases with the same name.
-        CalibError: an output exists and `force` is not set.
         ModelDiverged: a case run without an ensemble diverged (ensemble members that diverge
             are only flagged in the `diverged` variable).
     """
-    if not case_paths:
+    require_float64(float32)
+    if not cases:
         raise ConfigError("calib run-batch: no case given; pass one or more CASE.yaml files")
-    cases = [config.load_case(path) for path in case_paths]
+    cases = [as_case(case) for case in cases]
     names = [case.name for case in cases]
     if len(set(names)) != len(names):
         repeated = next(name for name in names if names.count(name) > 1)
@@ -155,27 +149,59 @@ def run_batch(
             f"calib run-batch: two cases are named {repeated!r}; give each case its own name "
             "(outputs are OUT/NAME.nc)"
         )
-    outputs = [Path(out_dir) / f"{name}.nc" for name in names]
-    for path in outputs:
-        if path.exists() and not force:
-            raise CalibError(f"{path}: exists; pass --force to overwrite it or choose another --out")
     builts = [builder.build(case) for case in cases]
+    datasets: list[xr.Dataset | None] = [None] * len(cases)
     lines = []
     for indices in group_cases(builts):
         trajectory, values, trainable, timings = _run_group(builts, indices, request, float32, chunk)
         per_case = request.size or 1
         for position, index in enumerate(indices):
-            ds = case_dataset(
-                trajectory, builts[index], Path(case_paths[index]), position * per_case, values, trainable
-            )
+            ds = case_dataset(trajectory, builts[index], position * per_case, values, trainable)
             if values is None and not np.isfinite(ds["T"].values).all():
                 raise ModelDiverged(
-                    f"{case_paths[index]}: the run diverged (non-finite values); shorten time.dt or bring "
+                    f"{cases[index].source}: the run diverged (non-finite values); shorten time.dt or bring "
                     "the closure parameters back toward their defaults"
                 )
-            write_dataset(ds, outputs[index])
+            datasets[index] = ds
         lines.append(_summary([names[i] for i in indices], per_case, builts[indices[0]], timings, trajectory))
-    return lines
+    return datasets, lines
+
+
+def ensemble(
+    case: CaseLike,
+    size: int,
+    *,
+    parameters: Sequence[str] | None = None,
+    spread: float | None = 0.5,
+    seed: int = 0,
+    method: str = "latin_hypercube",
+    float32: bool = False,
+    chunk: int | None = None,
+) -> xr.Dataset:
+    """Run one case with `size` parameter sets as one batch of columns.
+
+    Args:
+        case: a case (Case or YAML path).
+        size: number of parameter sets (members).
+        parameters: the (dotted) parameters that vary (default: every parameter of the closure).
+        spread: half-width of the sampling box around the case's values, in the unconstrained
+            space of `calib.core.trainable` (None: the whole bounds).
+        seed, method: of the sampling (`calib.core.sampling.sample_values`).
+        float32: single precision; chunk: columns vmapped at a time (default: the platform's).
+
+    Returns:
+        The trajectories on (member, time, z|z_face), the parameter values per member and a
+        `diverged` flag per member.
+    """
+    if size < 1:
+        raise ConfigError(f"ensemble size {size}: must be >= 1")
+    if spread is not None and spread <= 0:
+        raise ConfigError(f"spread {spread}: must be > 0 (or None for the whole bounds)")
+    request = EnsembleRequest(size, tuple(parameters or ()), spread, seed, method)
+    datasets, _ = run_batch(
+        [case], request, float32=float32, chunk=default_chunk() if chunk is None else chunk
+    )
+    return datasets[0]
 
 
 def _summary(names: list[str], per_case: int, built, timings: tuple[float, float], trajectory) -> str:
@@ -191,4 +217,4 @@ def _summary(names: list[str], per_case: int, built, timings: tuple[float, float
     )
 
 
-__all__ = ["EnsembleRequest", "case_dataset", "group_cases", "run_batch"]
+__all__ = ["EnsembleRequest", "case_dataset", "ensemble", "group_cases", "run_batch"]

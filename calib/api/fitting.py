@@ -1,31 +1,56 @@
-"""What `calib fit` does beyond parsing options: inputs -> fit -> uncertainty -> files.
+"""Calibration from Python: `fit` returns a `Calibration` (fitted values, fitted case, history
+Dataset, uncertainty, report) that `Calibration.write` turns into the files `calib fit` writes.
 
-Kept apart from `calib.cli.fit` so that module stays free of JAX.
+    result = calib.fit("cases/kato_phillips.yaml", "out/kato_phillips.nc", parameters=["c_epsilon1"])
+    result.parameters        # {"c_epsilon1": 1.43...}
+    result.history           # xr.Dataset: loss and parameters per evaluation
+    calib.run(result.fitted_case)
+
+`calib fit` is `gather_inputs` -> `calibrate_inputs` (with resume files in its output folder) ->
+`Calibration.write`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time as clock
+from collections.abc import Sequence
 from pathlib import Path
 
 import equinox as eqx
 import numpy as np
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+import xarray as xr
 
+from calib import config
+from calib.api.simulation import CaseLike, as_case, require_float64
 from calib.calibration import outputs, plots
 from calib.calibration import problem as setup
-from calib.calibration import resume as checkpoint
-from calib.calibration.calibrate import FitResult, calibrate
+from calib.calibration import resume as resume_files
+from calib.calibration.calibrate import calibrate
 from calib.calibration.landscape import landscape, visited_values
+from calib.calibration.loss import Problem
 from calib.calibration.monthly import monthly_table
-from calib.calibration.uncertainty import laplace
+from calib.calibration.result import FitResult
+from calib.calibration.uncertainty import Uncertainty, laplace
 from calib.common.errors import CalibError, ConfigError
-from calib.config.fit import FITTABLE_VARIABLES, FitSettings, with_overrides
+from calib.common.vocabulary import FITTABLE, display_units
+from calib.config.fit import FitSettings, parse_fit_section, with_overrides
+from calib.io.files import write_text
+
+ObservationsLike = str | Path | xr.Dataset
 
 
-def gather_inputs(observations: list[Path], cases: list[Path]) -> list[setup.FitInput]:
-    """Pair cases with observation files (see `calib fit --help`)."""
+def _listed(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def gather_inputs(cases, observations) -> list[setup.FitInput]:
+    """Pair cases with observations (see `fit`): one observation source per case, or cases
+    read from observation files written by `calib run`, or observations from the cases'
+    ``fit.observations``."""
+    cases, observations = _listed(cases), _listed(observations)
     if not observations and not cases:
         raise ConfigError(
             "calib fit: give --obs OBS.nc (a file written by calib run) and/or --case CASE.yaml"
@@ -35,35 +60,9 @@ def gather_inputs(observations: list[Path], cases: list[Path]) -> list[setup.Fit
             f"calib fit: {len(cases)} --case but {len(observations)} --obs; "
             "give one observation file per case"
         )
-    if cases:
-        loaded = [setup.load_case_text(path) for path in cases]
-    else:
-        loaded = [setup.case_from_observations(path) for path in observations]
+    loaded = [as_case(case) for case in cases] or [setup.case_from_observations(o) for o in observations]
     paired = observations or [None] * len(loaded)
-    return [setup.load_input(case, text, path) for (case, text), path in zip(loaded, paired, strict=True)]
-
-
-def _progress(console: Console, total: int) -> Progress:
-    return Progress(
-        TextColumn("[bold]fitting"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} iterations  loss {task.fields[loss]}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _run(problem, settings: FitSettings, out: Path, resume: bool, show: bool, console: Console) -> FitResult:
-    if not show:
-        return calibrate(problem, settings, out=out, resume=resume)
-    with _progress(console, settings.iterations) as bar:
-        task = bar.add_task("fit", total=settings.iterations, loss="(compiling)")
-
-        def update(row: dict) -> None:
-            bar.update(task, completed=min(row["iteration"], settings.iterations), loss=f"{row['loss']:.4g}")
-
-        return calibrate(problem, settings, out=out, resume=resume, on_evaluation=update)
+    return [setup.load_input(case, source) for case, source in zip(loaded, paired, strict=True)]
 
 
 @eqx.filter_jit
@@ -71,91 +70,224 @@ def _predict(theta, problem):
     return problem.predictions(theta)
 
 
-def per_experiment(problem, theta) -> list[dict[str, np.ndarray]]:
-    """Model values of the fitted variables, one dict per experiment (in problem order)."""
-    result = []
-    for group, states in zip(problem.groups, _predict(theta, problem), strict=True):
-        names = [n for n in FITTABLE_VARIABLES if getattr(group.targets, n) is not None]
-        for member in range(group.start_step.shape[0]):
-            result.append({n: np.asarray(getattr(states, n)[member]) for n in names})
-    return result
+@dataclasses.dataclass
+class Calibration:
+    """A finished fit (see the module docstring).
 
+    Attributes:
+        inputs: the cases and their observations.
+        settings: the calibration settings used.
+        problem: the loss and its data (`calib.calibration.loss.Problem`).
+        experiments: the runs compared with observations, in the problem's order.
+        result: the optimiser's result (history, status, timings).
+        uncertainty: the Laplace estimate at the optimum, or None.
+    """
 
-def rms_errors(experiments, values: list[dict]) -> dict[str, float]:
-    """RMS error per variable over every observed value (physical units)."""
-    errors: dict[str, list] = {}
-    for experiment, model in zip(experiments, values, strict=True):
-        for name, array in model.items():
-            observed = getattr(experiment.targets, name)
-            seen = np.isfinite(observed)
-            errors.setdefault(name, []).append((array - np.where(seen, observed, 0.0))[seen])
-    return {name: float(np.sqrt(np.mean(np.concatenate(parts) ** 2))) for name, parts in errors.items()}
+    inputs: list[setup.FitInput]
+    settings: FitSettings
+    problem: Problem
+    experiments: list
+    result: FitResult
+    uncertainty: Uncertainty | None
 
+    @property
+    def parameters(self) -> dict[str, float]:
+        """Fitted value of every fitted parameter."""
+        return dict(zip(self.result.names, map(float, self.result.fitted_values), strict=True))
 
-def write_outputs(
-    out: Path, inputs, problem, experiments, settings, result, uncertainty, landscape_size
-) -> str:
-    """Every output file; returns the RMS error lines for the report."""
-    trainable = problem.trainable
-    units = {n: i.units for n, i in zip(trainable.names, trainable.info, strict=True)}
-    path_values = result.history_values(problem)
-    plots.plot_loss(out / "loss.png", result.minimum.history)
-    plots.plot_parameters(out / "parameters.png", trainable.names, path_values, units)
-    before = per_experiment(problem, problem.theta_start)
-    after = per_experiment(problem, trainable.to_theta(result.fitted_values))
-    variables = list(before[0])
-    z = np.asarray(inputs[0].built.model.grid.z_centers)
-    plots.plot_profiles(out / "profiles.png", experiments, before, after, variables, z)
-    rms_before, rms_after = rms_errors(experiments, before), rms_errors(experiments, after)
-    extra = "RMS error before -> after: " + ", ".join(
-        f"{n} {rms_before[n]:.4g} -> {rms_after[n]:.4g} {plots.UNITS[n]}" for n in rms_before
-    )
-    monthly = monthly_table(experiments, before, after, z)
-    if monthly:
-        extra += "\n" + monthly
-    if settings.landscape:
-        fitted_problem = problem.with_closure_values(result.fitted_values)
-        visited = visited_values(problem, path_values, settings.landscape)
-        grid = landscape(fitted_problem, settings.landscape, visited, size=landscape_size)
-        if grid.names != settings.landscape:
-            visited = visited[:, ::-1]
-        plots.plot_landscape(out / "landscape.png", grid, visited, units)
-        extra += (
-            f"\nloss landscape over {', '.join(grid.names)}: {landscape_size}x{landscape_size} runs "
-            f"in {grid.wall_s:.1f} s (compile included)"
+    @property
+    def start(self) -> dict[str, float]:
+        """Starting value of every fitted parameter."""
+        return dict(zip(self.result.names, map(float, self.result.start_values), strict=True))
+
+    @property
+    def fitted_cases(self) -> list[config.Case]:
+        """Every case with the fitted parameter values (ready for `calib.run`)."""
+        return [config.with_closure(item.case, parameters=self.parameters) for item in self.inputs]
+
+    @property
+    def fitted_case(self) -> config.Case:
+        """The (first) case with the fitted parameter values."""
+        return self.fitted_cases[0]
+
+    @property
+    def history(self) -> xr.Dataset:
+        """Loss, gradient norm and parameter values per evaluation (what history.nc holds)."""
+        return outputs.history_dataset(self.result, self.problem, self.uncertainty)
+
+    def predictions(self, fitted: bool = True) -> list[dict[str, np.ndarray]]:
+        """Model values of the fitted variables, one dict per experiment (fitted or start values)."""
+        trainable = self.problem.trainable
+        theta = trainable.to_theta(self.result.fitted_values) if fitted else self.problem.theta_start
+        values = []
+        for group, states in zip(self.problem.groups, _predict(theta, self.problem), strict=True):
+            names = [n for n in FITTABLE if getattr(group.targets, n) is not None]
+            for member in range(group.start_step.shape[0]):
+                values.append({n: np.asarray(getattr(states, n)[member]) for n in names})
+        return values
+
+    def rms_errors(self, fitted: bool = True) -> dict[str, float]:
+        """RMS model - observed error per variable over every observed value (physical units)."""
+        errors: dict[str, list] = {}
+        for experiment, model in zip(self.experiments, self.predictions(fitted), strict=True):
+            for name, array in model.items():
+                observed = getattr(experiment.targets, name)
+                seen = np.isfinite(observed)
+                errors.setdefault(name, []).append((array - np.where(seen, observed, 0.0))[seen])
+        return {name: float(np.sqrt(np.mean(np.concatenate(parts) ** 2))) for name, parts in errors.items()}
+
+    def report(self, extra: str = "") -> str:
+        """The text report (what report.txt holds)."""
+        return outputs.report_text(self.result, self.problem, self.uncertainty, self.settings, extra)
+
+    def write(self, out: str | Path, *, landscape_size: int = 15) -> str:
+        """Write every output of `calib fit` into the folder `out` (atomically, file by file):
+        the fitted case YAML, history.nc/json, report.txt and the PNG figures. Returns the report."""
+        out = Path(out)
+        started = clock.perf_counter()
+        problem, result, trainable = self.problem, self.result, self.problem.trainable
+        units = {n: i.units for n, i in zip(trainable.names, trainable.info, strict=True)}
+        path_values = result.history_values(problem)
+        plots.plot_loss(out / "loss.png", result.minimum.history)
+        plots.plot_parameters(out / "parameters.png", trainable.names, path_values, units)
+        before, after = self.predictions(fitted=False), self.predictions(fitted=True)
+        z = np.asarray(self.inputs[0].built.model.grid.z_centers)
+        plots.plot_profiles(out / "profiles.png", self.experiments, before, after, list(before[0]), z)
+        rms_before, rms_after = self.rms_errors(False), self.rms_errors(True)
+        extra = "RMS error before -> after: " + ", ".join(
+            f"{n} {rms_before[n]:.4g} -> {rms_after[n]:.4g} {display_units(n)}" for n in rms_before
         )
-    std = uncertainty.std if uncertainty is not None else None
-    for item in inputs:
-        outputs.write_fitted_case(item.case, item.case_text, result, out, std)
-    outputs.write_history(out, result, problem, uncertainty, settings)
-    return extra
+        monthly = monthly_table(self.experiments, before, after, z)
+        if monthly:
+            extra += "\n" + monthly
+        if self.settings.landscape:
+            fitted_problem = problem.with_closure_values(result.fitted_values)
+            visited = visited_values(problem, path_values, self.settings.landscape)
+            grid = landscape(fitted_problem, self.settings.landscape, visited, size=landscape_size)
+            if grid.names != self.settings.landscape:
+                visited = visited[:, ::-1]
+            plots.plot_landscape(out / "landscape.png", grid, visited, units)
+            extra += (
+                f"\nloss landscape over {', '.join(grid.names)}: {landscape_size}x{landscape_size} runs "
+                f"in {grid.wall_s:.1f} s (compile included)"
+            )
+        std = self.uncertainty.std if self.uncertainty is not None else None
+        for item in self.inputs:
+            outputs.write_fitted_case(item.case, result, out, std)
+        outputs.write_history(out, result, problem, self.uncertainty, self.settings)
+        extra += f"\noutputs written in {clock.perf_counter() - started:.1f} s (plots, files)"
+        report = self.report(extra)
+        write_text(out / "report.txt", report)
+        return report
 
 
-def fit_command(
-    observations: list[Path], cases: list[Path], overrides: dict, *, out: Path | None, resume: bool,
-    force: bool, landscape_size: int, with_uncertainty: bool, show: bool, console: Console,
-) -> str:  # fmt: skip
-    """Run `calib fit` and return the report text (also written to OUT/report.txt)."""
-    inputs = gather_inputs(observations, cases)
-    settings = with_overrides(setup.settings_of(inputs[0].case), **overrides)
+def _progress(progress, total: int):
+    """(on_evaluation callback or None, bar or None) for a rich progress bar."""
+    if not progress:
+        return None, None
+    from calib.api.progress import progress_bar
+
+    bar = progress_bar("fitting", total, "iterations", console=None if progress is True else progress,
+                       extra="loss {task.fields[loss]}")  # fmt: skip
+    task = bar.add_task("fit", total=total, loss="(compiling)")
+
+    def update(row: dict) -> None:
+        bar.update(task, completed=min(row["iteration"], total), loss=f"{row['loss']:.4g}")
+
+    return update, bar
+
+
+def calibrate_inputs(
+    inputs: list[setup.FitInput],
+    settings: FitSettings,
+    *,
+    uncertainty: bool = True,
+    progress=False,
+    resume_folder: Path | None = None,
+    resume: bool = False,
+    on_problem=None,
+) -> Calibration:
+    """Build the problem of `inputs`, minimise it, and estimate the uncertainty.
+
+    Args:
+        resume_folder: where the fit keeps its resume files (`calib.calibration.resume`), or None.
+        resume: continue the fit saved in `resume_folder`.
+        on_problem: called with (problem, experiments) before the minimisation (a summary line).
+    """
     problem, experiments = setup.build_problem(inputs, settings)
-    out = out or Path("out") / f"fit_{inputs[0].case.name}"
-    if checkpoint.exists(out) and not (resume or force):
+    if on_problem is not None:
+        on_problem(problem, experiments)
+    update, bar = _progress(progress, settings.iterations)
+    if bar is None:
+        result = calibrate(problem, settings, out=resume_folder, resume=resume)
+    else:
+        with bar:
+            result = calibrate(problem, settings, out=resume_folder, resume=resume, on_evaluation=update)
+    estimate = None
+    if uncertainty:
+        best = min(
+            (row for row in result.minimum.history if row["event"] == "ok"), key=lambda row: row["loss"]
+        )
+        estimate = laplace(problem, result.fitted_values, best.get("gradient"))
+    return Calibration(inputs, settings, problem, experiments, result, estimate)
+
+
+def fit(
+    case: CaseLike | Sequence[CaseLike] | None = None,
+    observations: ObservationsLike | Sequence[ObservationsLike] | None = None,
+    *,
+    parameters: Sequence[str] | None = None,
+    optimizer: str | None = None,
+    iterations: int | None = None,
+    tolerance: float | None = None,
+    windows=None,
+    weights: dict[str, float] | None = None,
+    learning_rate: float | None = None,
+    prior: float | None = None,
+    uncertainty: bool = True,
+    progress=False,
+) -> Calibration:
+    """Calibrate closure parameters against observations with exact gradients.
+
+    Args:
+        case: a case (Case or YAML path), or a list of cases fitted together (one closure).
+        observations: for each case an observation NetCDF path or an `xr.Dataset` (what
+            `calib.run` returns, or `calib.load_observations`); None: the cases' own
+            ``fit.observations``; with no case, observation files written by `calib run`,
+            which record their case.
+        parameters: (dotted) closure parameters to fit (default: the case's ``fit.parameters``).
+        optimizer: "lbfgs" (default), "adam" or "eki".
+        iterations, tolerance, learning_rate, prior: as the ``fit:`` keys of a case
+            (docs/case-format.md).
+        windows: [[start, end], ...] (durations such as "24 h", seconds or ISO dates) or
+            {"every": "30 days"}.
+        weights: variable -> weight, e.g. {"T": 1, "u": 0.5}.
+        uncertainty: also estimate the Laplace (Gauss–Newton) uncertainty.
+        progress: show a progress bar (True, or a rich Console to draw on).
+
+    Returns:
+        A `Calibration`; `.write(folder)` writes what `calib fit` writes.
+    """
+    require_float64()
+    inputs = gather_inputs(case, observations)
+    given = dict(parameters=list(parameters) if parameters is not None else None, optimizer=optimizer,
+                 iterations=iterations, tolerance=tolerance, windows=windows, weights=weights,
+                 learning_rate=learning_rate, prior=prior)  # fmt: skip
+    given = {key: value for key, value in given.items() if value is not None}
+    chosen = parse_fit_section(given, "calib.fit()", Path.cwd()) if given else FitSettings()
+    names = {"windows": ("windows", "window_length")}
+    fields = [field for key in given for field in names.get(key, (key,))]
+    settings = with_overrides(setup.settings_of(inputs[0].case), **{f: getattr(chosen, f) for f in fields})
+    return calibrate_inputs(inputs, settings, uncertainty=uncertainty, progress=progress)
+
+
+def check_resume(out: Path, resume: bool, force: bool) -> None:
+    """An output folder holding the resume files of an earlier fit needs --resume or --force."""
+    if resume_files.exists(out) and not (resume or force):
         raise CalibError(
-            f"{out}: holds the checkpoint of an earlier fit; pass --resume to continue it, --force to "
+            f"{out}: holds the resume files of an earlier fit; pass --resume to continue it, --force to "
             "start over, or choose another --out"
         )
-    if show:
-        console.print(setup.describe(problem, experiments), highlight=False)
-    result = _run(problem, settings, out, resume, show, console)
-    started = clock.perf_counter()
-    best = min((row for row in result.minimum.history if row["event"] == "ok"), key=lambda row: row["loss"])
-    uncertainty = laplace(problem, result.fitted_values, best["gradient"]) if with_uncertainty else None
-    extra = write_outputs(out, inputs, problem, experiments, settings, result, uncertainty, landscape_size)
-    extra += f"\noutputs written in {clock.perf_counter() - started:.1f} s (uncertainty, plots, files)"
-    report = outputs.report_text(result, problem, uncertainty, settings, extra)
-    checkpoint.atomic_text(out / "report.txt", report)
-    return report + f"outputs in {out}/\n"
 
 
-__all__ = ["fit_command", "gather_inputs"]
+__all__ = ["Calibration", "calibrate_inputs", "check_resume", "fit", "gather_inputs"]

@@ -1,4 +1,4 @@
-"""Run a calibration: minimise the loss of a `Problem`, checkpointing into an output folder.
+"""Run a calibration: minimise the loss of a `Problem`, saving resume files into an output folder.
 
 `calibrate(problem, settings, out=...)` is what `calib fit` calls between building the problem
 and writing the outputs; tests call it directly.
@@ -6,7 +6,6 @@ and writing the outputs; tests call it directly.
 
 from __future__ import annotations
 
-import dataclasses
 import time as clock
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +13,11 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 
-from calib.calibration import resume as checkpoint
+from calib.calibration import resume as resume_files
+from calib.calibration.eki import eki
 from calib.calibration.loss import Problem
-from calib.calibration.optimise import Minimum, make_optimizer, minimise, strong
+from calib.calibration.optimise import make_optimizer, minimise, strong
+from calib.calibration.result import FitResult
 from calib.common.errors import CalibError
 from calib.config.fit import FitSettings
 
@@ -26,34 +27,8 @@ def loss_value(theta, *, data: Problem):
     return data.loss(theta)
 
 
-@dataclasses.dataclass(frozen=True)
-class FitResult:
-    """What a calibration produced.
-
-    Attributes:
-        names: fitted parameter names.
-        start_values, fitted_values: physical values before and after.
-        loss_start, loss_end: loss at the start and at the optimum.
-        minimum: the optimiser's result (history in unconstrained space, status, timings).
-        wall_s: wall time of the whole minimisation, compile included (s).
-    """
-
-    names: tuple[str, ...]
-    start_values: np.ndarray
-    fitted_values: np.ndarray
-    loss_start: float
-    loss_end: float
-    minimum: Minimum
-    wall_s: float
-
-    def history_values(self, problem: Problem) -> np.ndarray:
-        """(evaluations, p) physical parameter values along the optimiser's path."""
-        thetas = np.array([row["theta"] for row in self.minimum.history])
-        return np.array([np.asarray(problem.trainable.to_values(jnp.asarray(t))) for t in thetas])
-
-
 def identity(problem: Problem, settings: FitSettings) -> dict:
-    """What a checkpoint must match to be resumed by this fit."""
+    """What a saved fit must match to be resumed by this fit."""
     return dict(
         parameters=list(problem.trainable.names),
         experiments=list(problem.labels),
@@ -79,20 +54,20 @@ def calibrate(
 
     Args:
         problem: see `calib.calibration.problem.build_problem`.
-        settings: optimiser, iterations, tolerance, learning rate, checkpoint interval.
-        out: folder for checkpoints (none written when None).
-        resume: continue from the checkpoint in `out`.
+        settings: optimiser, iterations, tolerance, learning rate, save interval.
+        out: folder for the resume files (none written when None).
+        resume: continue the fit saved in `out`.
         on_evaluation: called with each history row.
         stop_after: stop after this many updates, as an interruption would (tests).
 
     Raises:
-        CalibError: `resume` without `out` or without a matching checkpoint there.
+        CalibError: `resume` without `out` or without a matching saved fit there.
     """
-    if settings.optimizer == "eki":  # ensemble Kalman inversion: no gradients, no checkpoints
+    if settings.optimizer == "eki":  # ensemble Kalman inversion: no gradients, no resume files
         if resume:
-            raise CalibError("--resume: EKI fits are not checkpointed; run the fit again without --resume")
-        from calib.calibration.eki import eki
-
+            raise CalibError(
+                "--resume: EKI fits are not saved for resuming; run the fit again without --resume"
+            )
         return eki(problem, iterations=settings.iterations, on_evaluation=on_evaluation)
     fit_identity = identity(problem, settings)
     loop = None
@@ -101,14 +76,14 @@ def calibrate(
             raise CalibError("--resume needs --out DIR, the folder of the interrupted fit")
         optimizer = make_optimizer(settings.optimizer, settings.iterations, settings.learning_rate)
         template = strong(optimizer.init(problem.theta_start))
-        loop = checkpoint.load(out, template, fit_identity)
-    save = (lambda state: checkpoint.save(out, state, fit_identity)) if out is not None else None
+        loop = resume_files.load(out, template, fit_identity)
+    save = (lambda state: resume_files.save(out, state, fit_identity)) if out is not None else None
     started = clock.perf_counter()
     minimum = minimise(
         loss_value, problem, problem.theta_start,
         name=settings.optimizer, iterations=settings.iterations, tolerance=settings.tolerance,
         learning_rate=settings.learning_rate, resume=loop, on_evaluation=on_evaluation, save=save,
-        checkpoint_every=settings.checkpoint_every, stop_after=stop_after,
+        save_every=settings.save_every, stop_after=stop_after,
     )  # fmt: skip
     trainable = problem.trainable
     return FitResult(

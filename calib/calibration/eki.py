@@ -1,10 +1,4 @@
-"""Ensembles of parameter sets: sampling inside the bounds, and ensemble Kalman inversion (EKI),
-a derivative-free calibration (Iglesias, Law & Stuart 2013).
-
-`sample_values` draws parameter sets in the unconstrained space of
-`calib.core.trainable.Trainable` (log space for wide positive ranges), by Latin hypercube or
-plain random sampling, over the whole bounds or in a box around given values; `calib.core.batch`
-runs them as one batch of columns.
+"""Ensemble Kalman inversion (EKI), a derivative-free calibration (Iglesias, Law & Stuart 2013).
 
 The J members theta_j live in the unconstrained space of `calib.core.trainable.Trainable` (so
 every member stays inside the bounds). At each iteration the forward model runs for every member
@@ -41,62 +35,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from calib.calibration.calibrate import FitResult
 from calib.calibration.loss import Problem
 from calib.calibration.optimise import EXACT, Minimum
+from calib.calibration.result import FitResult
 from calib.common.errors import CalibError, ModelDiverged
-from calib.config.fit import FITTABLE_VARIABLES
+from calib.core.sampling import sample_values
 
-SAMPLING_METHODS = ("latin_hypercube", "random")
 DEFAULT_NOISE_FRACTION = 1e-4  # observation error variance / observation variance
 DEFAULT_SPREAD = 1.0  # half-width of the initial ensemble box, unconstrained units
 COLLAPSED = 1e-9  # ensemble spread (unconstrained units) below which EKI stops
-
-
-def latin_hypercube(size: int, dimensions: int, rng: np.random.Generator) -> np.ndarray:
-    """(size, dimensions) points in (0, 1), one in each of `size` equal strata per dimension."""
-    strata = np.stack([rng.permutation(size) for _ in range(dimensions)], axis=1)
-    return (strata + rng.uniform(size=(size, dimensions))) / size
-
-
-def sample_values(
-    trainable: Trainable,
-    size: int,
-    *,
-    seed: int = 0,
-    method: str = "latin_hypercube",
-    center=None,
-    spread: float | None = None,
-) -> np.ndarray:
-    """Parameter sets inside the bounds, shape (size, p), physical units.
-
-    Args:
-        trainable: the sampled parameters and their transforms.
-        size: number of sets.
-        method: "latin_hypercube" or "random" (uniform).
-        center: physical values the box is centred on (default: the parameters' defaults).
-        spread: half-width of the box in unconstrained units (1 ~ a factor of a few for a
-            log-scaled parameter); None samples the whole bounds (log-uniformly for log-scaled
-            parameters, uniformly otherwise).
-    """
-    if method not in SAMPLING_METHODS:
-        raise CalibError(f"sampling method {method!r}: unknown; choose one of {', '.join(SAMPLING_METHODS)}")
-    rng = np.random.default_rng(seed)
-    p = trainable.size
-    unit = latin_hypercube(size, p, rng) if method == "latin_hypercube" else rng.uniform(size=(size, p))
-    if spread is None:
-        unit = np.clip(unit, 1e-9, 1 - 1e-9)
-        columns = []
-        for index, (info, log) in enumerate(zip(trainable.info, trainable.log_scaled, strict=True)):
-            lower, upper = (np.log(info.lower), np.log(info.upper)) if log else (info.lower, info.upper)
-            value = lower + unit[:, index] * (upper - lower)
-            columns.append(np.exp(value) if log else value)
-        return np.stack(columns, axis=1)
-    if center is None:
-        center = [info.default for info in trainable.info]
-    theta = np.asarray(trainable.to_theta(jnp.asarray(center, dtype=float)))
-    thetas = theta + spread * (2.0 * unit - 1.0)
-    return np.asarray(jax.vmap(trainable.to_values)(jnp.asarray(thetas)))
 
 
 def default_ensemble_size(parameters: int) -> int:
@@ -118,20 +65,11 @@ def observation_weights(problem: Problem, noise_fraction: float) -> dict[str, ja
 
 def _member(theta, problem: Problem, weights: dict) -> tuple[jax.Array, jax.Array]:
     """(loss, whitened residuals) of one parameter vector; the loss equals `Problem.loss`."""
-    total, parts = jnp.zeros(()), []
-    for group, states in zip(problem.groups, problem.predictions(theta), strict=True):
-        for name in FITTABLE_VARIABLES:
-            observed = getattr(group.targets, name)
-            if observed is not None:
-                seen = jnp.isfinite(observed)
-                error = jnp.where(seen, getattr(states, name) - jnp.where(seen, observed, 0.0), 0.0)
-                total = total + problem.scales[name] * jnp.sum(error**2)
-                parts.append((jnp.sqrt(problem.scales[name] * weights[name]) * error).reshape(-1))
-    offset = theta - problem.theta_start
-    size = problem.trainable.size
+    errors = problem.errors(theta)
+    data = [(jnp.sqrt(problem.scales[name] * weights[name]) * error).reshape(-1) for name, error in errors]
+    prior = problem.prior_residuals(theta)
     mean_weight = sum(weights.values()) / len(weights)
-    parts.append(jnp.sqrt(problem.prior / size * mean_weight) * offset)
-    return total + problem.prior * jnp.mean(offset**2), jnp.concatenate(parts)
+    return problem.loss_of(errors, theta), jnp.concatenate([*data, jnp.sqrt(mean_weight) * prior])
 
 
 def evaluate(thetas, problem: Problem, weights: dict) -> tuple[jax.Array, jax.Array]:
@@ -283,8 +221,6 @@ __all__ = [
     "eki",
     "evaluate",
     "initial_ensemble",
-    "latin_hypercube",
     "observation_weights",
-    "sample_values",
     "update",
 ]

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from calib.calibration.loss import Problem
+from calib.core.params import get_parameter
 from calib.core.trainable import Trainable
 
 
@@ -89,5 +90,5 @@ def visited_values(problem: Problem, history_values: np.ndarray, names: tuple[st
         if name in problem.trainable.names:
             columns.append(history_values[:, problem.trainable.names.index(name)])
         else:
-            columns.append(np.full(len(history_values), float(np.ravel(getattr(closure, name))[0])))
+            columns.append(np.full(len(history_values), float(np.ravel(get_parameter(closure, name))[0])))
     return np.stack(columns, axis=1)

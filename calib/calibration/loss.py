@@ -25,7 +25,7 @@ import numpy as np
 from jaxtyping import Array, Float, Int
 
 from calib.calibration.targets import Targets
-from calib.config.fit import FITTABLE_VARIABLES
+from calib.common.vocabulary import FITTABLE
 from calib.core.integrate import run_saves
 from calib.core.model import ColumnModel, initial_carry
 from calib.core.state import State
@@ -85,8 +85,11 @@ class Group(eqx.Module):
         return eqx.filter_vmap(one, in_axes=(model_axis, 0, 0))(self.model, self.initial, self.start_step)
 
 
-def _misfit(model: Array, observed: Array) -> Array:
-    """Squared error where observed is finite, exactly 0 (value and gradient) elsewhere."""
+def misfit(model: Array, observed: Array) -> Array:
+    """model - observed where observed is finite, exactly 0 (value and gradient) elsewhere.
+
+    The one definition of the misfit: the loss, its residuals and ensemble Kalman inversion all
+    use it."""
     seen = jnp.isfinite(observed)
     return jnp.where(seen, model - jnp.where(seen, observed, 0.0), 0.0)
 
@@ -114,27 +117,34 @@ class Problem(eqx.Module):
         """Model states of every group at the parameters theta."""
         return tuple(group.states(self.trainable, theta) for group in self.groups)
 
-    def residuals(self, theta: Theta) -> Float[Array, "n"]:
-        """Weighted residuals r (data then prior) with loss = sum(r**2)."""
+    def errors(self, theta: Theta) -> list[tuple[str, Array]]:
+        """(variable, misfit (members, n_saves, nz)) of every group and fitted variable at theta;
+        the data term of the loss is sum over them of scales[variable] * sum(misfit²)."""
         parts = []
         for group, states in zip(self.groups, self.predictions(theta), strict=True):
-            for name in FITTABLE_VARIABLES:
+            for name in FITTABLE:
                 observed = getattr(group.targets, name)
                 if observed is not None:
-                    error = _misfit(getattr(states, name), observed)
-                    parts.append(jnp.sqrt(self.scales[name]) * error.reshape(-1))
-        prior = jnp.sqrt(self.prior / self.trainable.size) * (theta - self.theta_start)
-        return jnp.concatenate([*parts, prior])
+                    parts.append((name, misfit(getattr(states, name), observed)))
+        return parts
+
+    def prior_residuals(self, theta: Theta) -> Float[Array, "p"]:
+        """r with prior term = sum(r**2) = prior * mean((theta - theta_start)**2)."""
+        return jnp.sqrt(self.prior / self.trainable.size) * (theta - self.theta_start)
+
+    def residuals(self, theta: Theta) -> Float[Array, "n"]:
+        """Weighted residuals r (data then prior) with loss = sum(r**2)."""
+        data = [jnp.sqrt(self.scales[name]) * error.reshape(-1) for name, error in self.errors(theta)]
+        return jnp.concatenate([*data, self.prior_residuals(theta)])
+
+    def loss_of(self, errors: list[tuple[str, Array]], theta: Theta) -> Float[Array, ""]:
+        """The loss from the misfits `errors(theta)` (for callers that need both)."""
+        data = sum(self.scales[name] * jnp.sum(error**2) for name, error in errors)
+        return data + jnp.sum(self.prior_residuals(theta) ** 2)
 
     def loss(self, theta: Theta) -> Float[Array, ""]:
         """The scalar loss (see the module docstring)."""
-        total = jnp.zeros(())
-        for group, states in zip(self.groups, self.predictions(theta), strict=True):
-            for name in FITTABLE_VARIABLES:
-                observed = getattr(group.targets, name)
-                if observed is not None:
-                    total = total + self.scales[name] * jnp.sum(_misfit(getattr(states, name), observed) ** 2)
-        return total + self.prior * jnp.mean((theta - self.theta_start) ** 2)
+        return self.loss_of(self.errors(theta), theta)
 
     def with_closure_values(self, values) -> Problem:
         """A copy whose models start from the given physical values of the fitted parameters."""
@@ -148,7 +158,7 @@ class Problem(eqx.Module):
 def _group_key(experiment: Experiment):
     dynamic, static = eqx.partition(experiment.model, eqx.is_array)
     shapes = tuple((leaf.shape, leaf.dtype) for leaf in jax.tree.leaves(dynamic))
-    observed = tuple(name for name in FITTABLE_VARIABLES if getattr(experiment.targets, name) is not None)
+    observed = tuple(name for name in FITTABLE if getattr(experiment.targets, name) is not None)
     plan = (experiment.n_saves, experiment.steps_per_save, experiment.checkpoint)
     return plan, observed, jax.tree.structure(dynamic), jax.tree.structure(static), shapes
 
@@ -174,7 +184,7 @@ def make_groups(experiments: list[Experiment]) -> tuple[tuple[Group, ...], list[
             model = eqx.combine(_stack(dynamic), eqx.partition(first.model, eqx.is_array)[1])
         targets = Targets(**{
             name: jnp.stack([jnp.asarray(getattr(m.targets, name)) for m in members])
-            for name in FITTABLE_VARIABLES if getattr(first.targets, name) is not None
+            for name in FITTABLE if getattr(first.targets, name) is not None
         })  # fmt: skip
         groups.append(Group(
             model=model,

@@ -1,62 +1,67 @@
-"""Monthly sea-surface temperature and mixed-layer depth errors of a fit, before and after.
+"""Monthly sea-surface temperature and mixed-layer depth of a fit, before and after, against the
+observations (long records such as OWS Papa).
 
-For long records (OWS Papa): per calendar month, the bias and RMS of
-- SST: the model minus the observation at the uppermost model cell that has an observed
-  temperature (observations are never extrapolated, so this is the shallowest sensor's cell);
-- MLD: `calib.analysis.diagnostics.mixed_layer_depth` (0.2 °C below the uppermost value) of the model
-  profile minus that of the observed profile (observed cells only, so both use the same top).
+Model and observed profiles go through the definitions of `calib.analysis.diagnostics` (the same
+numbers as `calib compare` on the same run): the model at every save of the fit's windows, the
+observations where a temperature profile was observed (on the model grid, observed cells only).
+A month counts when the windows cover it entirely.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from calib.analysis.diagnostics import mixed_layer_depth
+from calib.analysis.diagnostics import definitions, mixed_layer_depth, monthly_means, sea_surface_temperature
 
 
-def _pairs(experiments, values: list[dict], z: np.ndarray):
-    """(month, SST error, MLD error) for every save with an observed temperature profile."""
-    for experiment, model in zip(experiments, values, strict=True):
-        observed = experiment.targets.T
-        times = experiment.origin + (experiment.save_times * 1e3).astype("timedelta64[ms]")
-        months = times.astype("datetime64[M]")
-        for row in range(observed.shape[0]):
-            seen = np.isfinite(observed[row])
-            if seen.sum() < 3:
-                continue
-            top = np.flatnonzero(seen)[-1]
-            sst_error = model["T"][row, top] - observed[row, top]
-            model_mld = mixed_layer_depth(model["T"][row, : top + 1], z[: top + 1])
-            observed_mld = mixed_layer_depth(observed[row, seen], z[seen])
-            yield months[row], sst_error, float(model_mld - observed_mld)
+def _series(experiments, values: list[dict] | None, z: np.ndarray):
+    """(times, SST, MLD) over every save of every experiment: of the model values, or (None) of the
+    observed temperature."""
+    times, profiles = [], []
+    for index, experiment in enumerate(experiments):
+        times.append(experiment.origin + (experiment.save_times * 1e3).astype("timedelta64[ms]"))
+        profiles.append(experiment.targets.T if values is None else values[index]["T"])
+    times, profiles = np.concatenate(times), np.concatenate(profiles)
+    order = np.argsort(times)
+    times, profiles = times[order], profiles[order]
+    return times, sea_surface_temperature(profiles, z), mixed_layer_depth(profiles, z)
 
 
-def monthly_errors(experiments, values: list[dict], z: np.ndarray) -> dict:
-    """month (numpy datetime64[M]) -> (SST bias, SST RMS, MLD bias, MLD RMS)."""
-    table: dict = {}
-    for month, sst, mld in _pairs(experiments, values, z):
-        table.setdefault(month, []).append((sst, mld))
-    result = {}
-    for month, errors in sorted(table.items()):
-        sst, mld = np.array(errors).T
-        result[month] = (sst.mean(), np.sqrt((sst**2).mean()), mld.mean(), np.sqrt((mld**2).mean()))
-    return result
+def monthly_rows(experiments, before: list[dict], after: list[dict], z: np.ndarray) -> dict:
+    """month -> {observed_sst, before_sst, after_sst, observed_mld, before_mld, after_mld}."""
+    columns = {}
+    span = None
+    for label, values in (("observed", None), ("before", before), ("after", after)):
+        times, sst, mld = _series(experiments, values, z)
+        span = span or (times.min() - _interval(experiments), times.max())
+        for month, means in monthly_means(times, {"sst": sst, "mld": mld}, *span).items():
+            columns.setdefault(month, {}).update({f"{label}_sst": means["sst"], f"{label}_mld": means["mld"]})
+    return columns
+
+
+def _interval(experiments) -> np.timedelta64:
+    """One output interval: the saves start one interval after each window's start."""
+    times = experiments[0].save_times
+    seconds = float(times[1] - times[0]) if times.size > 1 else float(times[0])
+    return np.timedelta64(round(seconds * 1e3), "ms")
 
 
 def monthly_table(experiments, before: list[dict], after: list[dict], z: np.ndarray) -> str:
-    """Text table of monthly SST and MLD errors before -> after ('' when under two months or no T)."""
+    """Text table of monthly SST and MLD, observed and model before -> after ('' when the fit
+    covers fewer than two whole months or does not fit T)."""
     if "T" not in before[0]:
         return ""
-    first, second = monthly_errors(experiments, before, z), monthly_errors(experiments, after, z)
-    if len(first) < 2:
+    rows = monthly_rows(experiments, before, after, z)
+    if len(rows) < 2:
         return ""
     lines = [
-        "monthly errors, model - observed, before -> after (SST °C at the shallowest observed cell; "
-        "MLD m, 0.2 °C criterion)",
-        f"{'month':<9}{'SST bias':>18}{'SST RMS':>18}{'MLD bias':>18}{'MLD RMS':>18}",
+        f"monthly means ({definitions()}): observed, model before -> after",
+        f"{'month':<9}{'SST obs':>9}{'SST model °C':>20}{'MLD obs':>9}{'MLD model m':>18}",
     ]
-    for month, old in first.items():
-        new = second[month]
-        cells = "".join(f"{a:>8.2f} -> {b:<6.2f}" for a, b in zip(old, new, strict=True))
-        lines.append(f"{np.datetime_as_string(month):<9}{cells}")
+    for month, r in rows.items():
+        lines.append(
+            f"{np.datetime_as_string(month):<9}{r['observed_sst']:>9.2f}"
+            f"{r['before_sst']:>10.2f} -> {r['after_sst']:<6.2f}{r['observed_mld']:>9.0f}"
+            f"{r['before_mld']:>8.0f} -> {r['after_mld']:<6.0f}"
+        )
     return "\n".join(lines)

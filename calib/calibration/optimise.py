@@ -109,7 +109,7 @@ def compiled_step(value_fn: Callable, name: str, optimizer, arguments: tuple) ->
 
 @dataclasses.dataclass
 class LoopState:
-    """Everything needed to continue a minimisation (what a checkpoint holds).
+    """Everything needed to continue a minimisation (what the resume files hold).
 
     Attributes:
         iteration: parameter updates done so far.
@@ -224,7 +224,7 @@ def minimise(
     resume: LoopState | None = None,
     on_evaluation: Callable[[dict], None] | None = None,
     save: Callable[[LoopState], None] | None = None,
-    checkpoint_every: int = 5,
+    save_every: int = 5,
     stop_after: int | None = None,
 ) -> Minimum:
     """Minimise value_fn(theta, data=data) from theta0 (see the module docstring).
@@ -235,9 +235,9 @@ def minimise(
         data: pytree of arrays passed to value_fn (jit arguments, not constants).
         theta0: starting unconstrained vector (p,).
         name: "lbfgs" or "adam"; iterations, tolerance, learning_rate: see FitSettings.
-        resume: a LoopState from a checkpoint to continue instead of starting at theta0.
+        resume: a LoopState from resume files to continue instead of starting at theta0.
         on_evaluation: called with each history row (progress display).
-        save: called with the LoopState every `checkpoint_every` updates, at the end and on
+        save: called with the LoopState every `save_every` updates, at the end and on
             KeyboardInterrupt.
         stop_after: stop (status "interrupted") after this many updates (tests).
 
@@ -269,7 +269,7 @@ def minimise(
             if stop_after is not None and loop.iteration >= stop_after and loop.status == "running":
                 loop.status = "interrupted"
             if save is not None and (loop.status != "running" or row["event"] == "ok"
-                                     and loop.iteration % checkpoint_every == 0):  # fmt: skip
+                                     and loop.iteration % save_every == 0):  # fmt: skip
                 save(loop)
     except KeyboardInterrupt:
         loop.status = "interrupted"

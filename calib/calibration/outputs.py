@@ -12,65 +12,49 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 import yaml
 
-from calib.calibration.calibrate import FitResult
 from calib.calibration.loss import Problem
-from calib.calibration.resume import atomic_text
+from calib.calibration.result import FitResult
 from calib.calibration.uncertainty import Uncertainty, table
+from calib.config import Case, rebase_paths
 from calib.config.reader import load_yaml
-from calib.config.schema import Case
 from calib.core.params import parameter_info
+from calib.io.files import write_text
 from calib.io.netcdf import write_dataset
 
-PATH_KEYS = ("file", "observations")
 _GRADIENT = "norm of the loss gradient in unconstrained space"
 _ACCEPTED = "1 = finite loss, 0 = rejected (back-off)"
 
 
-def _rebase_paths(node, base_dir: Path, out_dir: Path):
-    """Copy of a YAML tree with relative paths under PATH_KEYS made relative to out_dir."""
-    if isinstance(node, dict):
-        result = {}
-        for key, value in node.items():
-            if key in PATH_KEYS and isinstance(value, str) and not Path(value).is_absolute():
-                value = os.path.relpath((base_dir / value).resolve(), out_dir.resolve())
-            result[key] = _rebase_paths(value, base_dir, out_dir)
-        return result
-    if isinstance(node, list):
-        return [_rebase_paths(item, base_dir, out_dir) for item in node]
-    return node
-
-
-def fitted_case_text(case: Case, case_text: str, values: dict[str, float], out_dir: Path, header: str) -> str:
+def fitted_case_text(case: Case, values: dict[str, float], out_dir: Path, header: str) -> str:
     """YAML of the case with `values` as closure parameters, runnable from `out_dir`."""
-    data = load_yaml(case_text, case.source) or {}
+    data = load_yaml(case.text, case.source) or {}
     closure = data.get("closure")
     closure = {"name": closure} if isinstance(closure, str) else dict(closure or {})
     parameters = dict(closure.get("parameters") or {})
     parameters.update({name: float(value) for name, value in values.items()})
     closure["parameters"] = parameters
     data["closure"] = closure
-    data = _rebase_paths(data, Path(case.base_dir), Path(out_dir))
+    data = rebase_paths(data, Path(case.base_dir), Path(out_dir))
     comments = "".join(f"# {line}\n" for line in header.splitlines())
     return comments + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def write_fitted_case(case: Case, case_text: str, result: FitResult, out_dir: Path, std=None) -> Path:
+def write_fitted_case(case: Case, result: FitResult, out_dir: Path, std=None) -> Path:
     """Write ``<case>_fitted.yaml`` into out_dir."""
     lines = [f"Fitted by calib fit: loss {result.loss_start:.4g} -> {result.loss_end:.4g} "
              f"({result.minimum.status}, {result.minimum.iterations} iterations)."]  # fmt: skip
     for i, name in enumerate(result.names):
         spread = f" ± {std[i]:.3g}" if std is not None else ""
         lines.append(f"{name}: {result.start_values[i]:.6g} -> {result.fitted_values[i]:.6g}{spread}")
-    text = fitted_case_text(case, case_text, dict(zip(result.names, result.fitted_values, strict=True)),
+    text = fitted_case_text(case, dict(zip(result.names, result.fitted_values, strict=True)),
                             out_dir, "\n".join(lines))  # fmt: skip
-    return atomic_text(Path(out_dir) / f"{case.name}_fitted.yaml", text)
+    return write_text(Path(out_dir) / f"{case.name}_fitted.yaml", text)
 
 
 def _finite(value):
@@ -194,5 +178,5 @@ def report_text(
 def write_history(out_dir: Path, result: FitResult, problem: Problem, uncertainty, settings) -> None:
     """history.nc, history.json and report.txt."""
     out_dir = Path(out_dir)
-    write_dataset(history_dataset(result, problem, uncertainty), out_dir / "history.nc")
-    atomic_text(out_dir / "history.json", history_json(result, problem, uncertainty, settings))
+    write_dataset(history_dataset(result, problem, uncertainty), out_dir / "history.nc", force=True)
+    write_text(out_dir / "history.json", history_json(result, problem, uncertainty, settings))

@@ -10,32 +10,24 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import matplotlib
 import matplotlib.ticker
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from calib.calibration.resume import atomic_write  # noqa: E402
-
-UNITS = {"T": "°C", "S": "psu", "u": "m s⁻¹", "v": "m s⁻¹"}
+from calib.analysis.plotting import new_figure
+from calib.analysis.plotting import save_figure as _save
+from calib.common.vocabulary import display_units
 
 
 def save_figure(figure, path: Path) -> Path:
-    """Save a figure as PNG atomically and close it."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
-    return atomic_write(Path(path), lambda handle: handle.write(buffer.getvalue()), mode="wb")
+    """Save a fit figure as PNG atomically."""
+    return _save(figure, path, dpi=110)
 
 
 def plot_loss(path: Path, history: list[dict]) -> Path:
     """Loss and gradient norm against evaluation."""
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(6, 5), sharex=True)
+    figure, (top, bottom) = new_figure(2, 1, figsize=(6, 5), sharex=True)
     index = np.arange(len(history))
     loss = np.array([row["loss"] for row in history], dtype=float)
     gradient = np.array([row["gradient_norm"] for row in history], dtype=float)
@@ -53,9 +45,7 @@ def plot_loss(path: Path, history: list[dict]) -> Path:
 
 def plot_parameters(path: Path, names, values: np.ndarray, units: dict[str, str]) -> Path:
     """Each parameter (column of `values`) against evaluation."""
-    figure, axes = plt.subplots(
-        len(names), 1, figsize=(6, 1.8 * len(names) + 0.6), sharex=True, squeeze=False
-    )
+    figure, axes = new_figure(len(names), 1, figsize=(6, 1.8 * len(names) + 0.6), sharex=True, squeeze=False)
     for i, name in enumerate(names):
         axis = axes[i, 0]
         axis.plot(values[:, i], "o-", ms=3)
@@ -83,8 +73,8 @@ def plot_profiles(path: Path, experiments, before: list, after: list, variables,
         z: cell-centre heights (m).
     """
     moments = _snapshots(experiments)
-    figure, axes = plt.subplots(len(variables), len(moments) + 1, figsize=(3.2 * (len(moments) + 1),
-                                3.4 * len(variables)), squeeze=False)  # fmt: skip
+    size = (3.2 * (len(moments) + 1), 3.4 * len(variables))
+    figure, axes = new_figure(len(variables), len(moments) + 1, figsize=size, squeeze=False)
     for row, name in enumerate(variables):
         for column, (e, save) in enumerate(moments):
             axis = axes[row, column]
@@ -93,7 +83,7 @@ def plot_profiles(path: Path, experiments, before: list, after: list, variables,
             axis.plot(before[e][name][save], z, "--", color="tab:blue", label="before")
             axis.plot(after[e][name][save], z, "-", color="tab:red", label="after")
             axis.set_title(f"{experiments[e].save_times[save] / 3600:g} h", fontsize=9)
-            axis.set_xlabel(f"{name} ({UNITS[name]})")
+            axis.set_xlabel(f"{name} ({display_units(name)})")
             axis.set_ylabel("z (m)")
         _rms_panel(axes[row, -1], experiments, before, after, name)
     axes[0, 0].legend(fontsize=8)
@@ -110,13 +100,13 @@ def _rms_panel(axis, experiments, before, after, name: str) -> None:
             color = "tab:blue" if label == "before" else "tab:red"
             axis.plot(experiment.save_times / 86400, rms, style, color=color, label=label if e == 0 else None)
     axis.set_xlabel("time (days)")
-    axis.set_ylabel(f"RMS error of {name} ({UNITS[name]})")
+    axis.set_ylabel(f"RMS error of {name} ({display_units(name)})")
     axis.legend(fontsize=8)
 
 
 def plot_landscape(path: Path, landscape, path_values: np.ndarray | None, units: dict[str, str]) -> Path:
     """Filled contours of log10(loss) over two parameters, with the optimiser's path."""
-    figure, axis = plt.subplots(figsize=(6, 5))
+    figure, axis = new_figure(figsize=(6, 5))
     with np.errstate(divide="ignore", invalid="ignore"):
         level = np.log10(np.where(landscape.loss > 0, landscape.loss, np.nan))
     filled = axis.contourf(landscape.x, landscape.y, level.T, levels=20, cmap="viridis")

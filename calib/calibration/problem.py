@@ -30,46 +30,46 @@ class FitInput:
     """One case and its observations.
 
     Attributes:
-        case: the validated case (its closure parameters are the starting point).
-        case_text: YAML text of the case (for the fitted case file).
-        observations_path: the observation file.
+        case: the validated case (its closure parameters are the starting point; its text is
+            what the fitted case file is written from).
+        observations_path: the observation file (or a label for a Dataset given in Python).
         observations: its canonical Dataset (`calib.io.observations.load_observations`).
         built: model, initial state and run plan of the case.
     """
 
     case: config.Case
-    case_text: str
-    observations_path: Path
+    observations_path: Path | str
     observations: xr.Dataset
     built: builder.Built
 
 
-def case_from_observations(path: Path) -> tuple[config.Case, str]:
-    """The case recorded in an observation file by `calib run` (attributes case_yaml, case_path).
+def case_from_observations(source: Path | xr.Dataset) -> config.Case:
+    """The case recorded by `calib run` in its output (attributes case_yaml, case_path,
+    case_base_dir), for `calib fit --obs FILE` with no case.
 
     Raises:
         DataError: the file records no case.
     """
+    label = "the observation Dataset" if isinstance(source, xr.Dataset) else str(source)
     try:
-        with xr.open_dataset(path) as ds:
-            text, recorded = ds.attrs.get("case_yaml", ""), ds.attrs.get("case_path", "")
+        if isinstance(source, xr.Dataset):
+            attrs = dict(source.attrs)
+        else:
+            with xr.open_dataset(source) as ds:
+                attrs = dict(ds.attrs)
     except (OSError, ValueError) as error:
         raise DataError(
-            f"{path}: cannot open as NetCDF ({one_line(error)}); give an observation NetCDF file"
+            f"{label}: cannot open as NetCDF ({one_line(error)}); give an observation NetCDF file"
         ) from None
+    text, recorded = attrs.get("case_yaml", ""), attrs.get("case_path", "")
     if not text:
         raise DataError(
-            f"{path}: records no case (no 'case_yaml' attribute); name the case with --case CASE.yaml"
+            f"{label}: records no case (no 'case_yaml' attribute); name the case with --case CASE.yaml"
         )
-    base = Path(recorded).parent if recorded and Path(recorded).parent.is_dir() else path.parent
-    source = recorded or f"{path}:case_yaml"
-    return config.parse_case(text, source=source, base_dir=base), text
-
-
-def load_case_text(path: Path) -> tuple[config.Case, str]:
-    """A case file and its text."""
-    case = config.load_case(path)
-    return case, Path(path).read_text()
+    candidates = [attrs.get("case_base_dir", ""), str(Path(recorded).parent) if recorded else ""]
+    folder = Path(source).parent if not isinstance(source, xr.Dataset) else Path.cwd()
+    base = next((Path(c) for c in candidates if c and Path(c).is_dir()), folder)
+    return config.parse_case(text, source=recorded or f"{label}:case_yaml", base_dir=base)
 
 
 def settings_of(case: config.Case) -> FitSettings:
@@ -77,19 +77,20 @@ def settings_of(case: config.Case) -> FitSettings:
     return parse_fit_section(case.fit, case.source, case.base_dir) if case.fit else FitSettings()
 
 
-def load_input(case: config.Case, case_text: str, observations_path: Path | None) -> FitInput:
-    """Read the observations and build the case.
+def load_input(case: config.Case, observations: Path | str | xr.Dataset | None) -> FitInput:
+    """Read the observations (a file, a Dataset, or the case's fit.observations) and build the case.
 
     Raises:
         ConfigError: no observation file given anywhere.
     """
-    path = observations_path or settings_of(case).observations
-    if path is None:
+    source = observations if observations is not None else settings_of(case).observations
+    if source is None:
         raise ConfigError(
             f"{case.source}: fit.observations: no observation file for case {case.name!r}; "
             "pass --obs FILE.nc or add 'observations: FILE.nc' to the case's fit section"
         )
-    return FitInput(case, case_text, Path(path), load_observations(path), builder.build(case))
+    label = "the observation Dataset" if isinstance(source, xr.Dataset) else Path(source)
+    return FitInput(case, label, load_observations(source), builder.build(case))
 
 
 def experiments_of(item: FitInput, settings: FitSettings) -> list[Experiment]:
@@ -180,4 +181,4 @@ def describe(problem: Problem, experiments: list[Experiment]) -> str:
     )
 
 
-__all__ = ["FitInput", "build_problem", "case_from_observations", "load_input"]
+__all__ = ["FitInput", "build_problem", "case_from_observations", "load_input", "settings_of"]

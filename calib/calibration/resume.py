@@ -1,18 +1,18 @@
-"""Checkpoints of a running fit, for `calib fit --resume` (written atomically).
+"""Resume files of a running fit, for `calib fit --resume` (written atomically).
 
-A checkpoint is two files in the output folder: ``checkpoint.npz`` (theta, the optimiser state
-and the previous good point, float64 exactly as in memory, so a resumed fit repeats the same
-arithmetic as an uninterrupted one) and ``checkpoint.json`` (iteration, history, counters and
-an identity of the fit: parameters, optimiser, iterations, observation files, cases). Each file
-is written to a temporary name and renamed, and the JSON (written last) names the NPZ it
-belongs to, so a kill at any moment leaves the previous checkpoint usable.
+(Not to be confused with the checkpointing of reverse mode, `calib.core.integrate`: these files
+let an interrupted *fit* continue.) A saved fit is two files in the output folder:
+``resume.npz`` (theta, the optimiser state and the previous good point, float64 exactly as in
+memory, so a resumed fit repeats the same arithmetic as an uninterrupted one) and
+``resume.json`` (iteration, history, counters and an identity of the fit: parameters, optimiser,
+iterations, observation files, cases). Each file is written to a temporary name and renamed,
+and the JSON (written last) names the NPZ it belongs to, so a kill at any moment leaves the
+previous save usable.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,31 +23,14 @@ import numpy as np
 
 from calib.calibration.optimise import LoopState, strong
 from calib.common.errors import CalibError, ConfigError
+from calib.io.files import atomic_write, write_text
 
-NPZ, JSON = "checkpoint.npz", "checkpoint.json"
-
-
-def atomic_write(path: Path, write, mode: str = "w") -> Path:
-    """Write a file through `write(file_object)` to a temporary name, then rename it over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, mode) as handle:
-            write(handle)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+NPZ, JSON = "resume.npz", "resume.json"
 
 
-def atomic_text(path: Path, text: str) -> Path:
-    """Write a text file atomically."""
-    return atomic_write(path, lambda handle: handle.write(text))
+def _savez(path: Path, arrays: dict) -> None:
+    with open(path, "wb") as handle:  # a file object: np.savez would add ".npz" to a bare name
+        np.savez(handle, **arrays)
 
 
 def _arrays(loop: LoopState) -> dict[str, np.ndarray]:
@@ -62,10 +45,10 @@ def _arrays(loop: LoopState) -> dict[str, np.ndarray]:
 
 
 def save(folder: Path, loop: LoopState, identity: dict[str, Any]) -> None:
-    """Write the checkpoint of `loop` into `folder` (see the module docstring)."""
+    """Save `loop` into `folder` (see the module docstring)."""
     folder = Path(folder)
     arrays = _arrays(loop)
-    atomic_write(folder / NPZ, lambda handle: np.savez(handle, **arrays), mode="wb")
+    atomic_write(folder / NPZ, lambda temporary: _savez(temporary, arrays))
     record = dict(
         identity=identity,
         iteration=loop.iteration,
@@ -78,28 +61,28 @@ def save(folder: Path, loop: LoopState, identity: dict[str, Any]) -> None:
         restored=loop.restored,
         has_previous=loop.previous is not None,
     )
-    atomic_text(folder / JSON, json.dumps(record, indent=1))  # inf/nan as Infinity/NaN (Python reads them)
+    write_text(folder / JSON, json.dumps(record, indent=1))  # inf/nan as Infinity/NaN (Python reads them)
 
 
 def exists(folder: Path) -> bool:
-    """Whether `folder` holds a checkpoint."""
+    """Whether `folder` holds a saved fit."""
     return (Path(folder) / JSON).is_file() and (Path(folder) / NPZ).is_file()
 
 
 def load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
-    """Read the checkpoint in `folder`; `template_state` gives the optimiser state's structure.
+    """Read the fit saved in `folder`; `template_state` gives the optimiser state's structure.
 
     Raises:
-        CalibError: no checkpoint there, or one of a different fit.
+        CalibError: no saved fit there, or one of a different fit.
     """
     folder = Path(folder)
     if not exists(folder):
-        raise CalibError(f"{folder}: no checkpoint to resume ({JSON} missing); run without --resume")
+        raise CalibError(f"{folder}: no saved fit to resume ({JSON} missing); run without --resume")
     try:
         return _load(folder, template_state, identity)
     except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as error:
         raise CalibError(
-            f"{folder}: the checkpoint cannot be read ({type(error).__name__}: {error}); "
+            f"{folder}: the saved fit cannot be read ({type(error).__name__}: {error}); "
             "start over with --force instead of --resume"
         ) from None
 
@@ -110,7 +93,7 @@ def _load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
     for key, value in identity.items():
         if record["identity"].get(key) != value:
             raise ConfigError(
-                f"{folder / JSON}: the checkpoint is of another fit ({key} was "
+                f"{folder / JSON}: the saved fit is another fit ({key} was "
                 f"{record['identity'].get(key)!r}, now {value!r}); use the same settings or another --out"
             )
     with np.load(folder / NPZ) as arrays:

@@ -21,15 +21,16 @@ import numpy as np
 import xarray as xr
 
 from calib.common.errors import ConfigError, DataError
-from calib.config.fit import FITTABLE_VARIABLES, WindowBound
+from calib.common.vocabulary import FITTABLE, variance_floors
+from calib.config.fit import WindowBound
 from calib.config.schema import Case
 from calib.core.grid import Grid
 from calib.core.state import State
 from calib.io.observations import align
 
-# Floors of the normalising variance (roughly instrument accuracy squared), so a variable that
-# barely varies (e.g. constant salinity) does not get an enormous weight.
-VARIANCE_FLOOR = {"T": 1e-4, "S": 1e-6, "u": 1e-6, "v": 1e-6}  # K², psu², (m s-1)²
+# Floors of the normalising variance (roughly instrument accuracy squared, from the vocabulary),
+# so that a variable that barely varies (e.g. constant salinity) does not get an enormous weight.
+VARIANCE_FLOOR = variance_floors()  # K², psu², (m s-1)²
 
 
 class Targets(eqx.Module):
@@ -110,8 +111,8 @@ def fitted_variables(
     Raises:
         DataError: none of the requested variables is in the file.
     """
-    observed = [name for name in FITTABLE_VARIABLES if name in observations.data_vars]
-    wanted = weights if weights is not None else dict.fromkeys(FITTABLE_VARIABLES, 1.0)
+    observed = [name for name in FITTABLE if name in observations.data_vars]
+    wanted = weights if weights is not None else dict.fromkeys(FITTABLE, 1.0)
     chosen = {name: float(weight) for name, weight in wanted.items() if name in observed}
     if not chosen:
         raise DataError(
@@ -184,10 +185,10 @@ def window_initial(
     """Initial state of a window (see the module docstring)."""
     if window.start_step == 0:
         return initial
-    variables = [name for name in FITTABLE_VARIABLES if name in observations.data_vars]
+    variables = [name for name in FITTABLE if name in observations.data_vars]
     aligned = align(observations[variables], z_centers, np.array([window.start_s]), origin,
                     tolerance_seconds=tolerance)  # fmt: skip
-    values = {name: np.asarray(getattr(initial, name)) for name in FITTABLE_VARIABLES}
+    values = {name: np.asarray(getattr(initial, name)) for name in FITTABLE}
     for name in variables:
         filled = _filled(aligned[name][0], z_centers)
         if filled is not None:
@@ -198,7 +199,7 @@ def window_initial(
 def normalising_variances(all_targets: list[Targets]) -> dict[str, float]:
     """Per variable, the variance of every finite target value (floored, see VARIANCE_FLOOR)."""
     result = {}
-    for name in FITTABLE_VARIABLES:
+    for name in FITTABLE:
         arrays = [getattr(t, name) for t in all_targets if getattr(t, name) is not None]
         if not arrays:
             continue
@@ -212,7 +213,7 @@ def counts(all_targets: list[Targets]) -> dict[str, int]:
     """Per variable, the number of finite target values over all windows and cases."""
     result: dict[str, int] = {}
     for targets in all_targets:
-        for name in FITTABLE_VARIABLES:
+        for name in FITTABLE:
             array = getattr(targets, name)
             if array is not None:
                 result[name] = result.get(name, 0) + int(np.isfinite(array).sum())

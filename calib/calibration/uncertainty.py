@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from calib.calibration.loss import Problem
-from calib.config.fit import FITTABLE_VARIABLES
+from calib.common.vocabulary import FITTABLE
 
 MISMATCH_WARNING = 1e-3
 
@@ -75,7 +75,7 @@ def count_observations(problem: Problem) -> int:
     """Number of finite target values over every group."""
     total = 0
     for group in problem.groups:
-        for name in FITTABLE_VARIABLES:
+        for name in FITTABLE:
             observed = getattr(group.targets, name)
             if observed is not None:
                 total += int(np.isfinite(np.asarray(observed)).sum())

@@ -2,14 +2,15 @@
 
 Wiring only: each command is load -> build -> call -> write, with the heavy imports (JAX, xarray)
 inside the commands, so that `calib --help` is instant. No module outside this package imports
-typer.
+typer. Conventions and exit codes: `calib.cli.app`.
 """
 
-from calib.cli import batch, data, fit, perf
-from calib.cli.app import DebugOption, app, console, friendly_errors
+import importlib
 
-for _module in (data, fit, perf, batch):
-    _module.register(app, friendly_errors=friendly_errors, debug_option=DebugOption, console=console)
+from calib.cli.app import app
+
+for _module in ("run", "fit", "batch", "data", "perf", "docs"):  # each registers its commands, in this order
+    importlib.import_module(f"calib.cli.{_module}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,35 +1,32 @@
-"""`calib fit`: calibrate closure parameters against observations (wiring only).
-
-No JAX at module level (`calib --help` stays instant); the work is `calib.api.fitting`. No
-``from __future__ import annotations``: typer evaluates the annotations that use `register`'s
-arguments.
-"""
+"""`calib fit`: calibrate closure parameters against observations (wiring only; the work is
+`calib.api.fitting`)."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from calib.cli.app import Debug, Quiet, Reporter, Verbose, app, console, friendly_errors, pick
 
 FIT_HELP = (
-    "Fit closure parameters to observations with exact gradients (optax L-BFGS or Adam).\n\n"
+    "Fit closure parameters to observations with exact gradients (L-BFGS or Adam), or with ensemble "
+    "Kalman inversion (--optimizer eki).\n\n"
     "--obs alone works for a file written by `calib run` (it records its case); otherwise name the "
     "case with --case (repeat --case/--obs in pairs to fit several cases at once). Defaults come from "
-    "the case's `fit:` section (keys documented in calib/fit/settings.py).\n\n"
+    "the case's `fit:` section (docs/case-format.md).\n\n"
     "Writes into --out: the fitted case YAML, history.nc/json, report.txt, loss/parameters/profiles "
-    "(/landscape) PNGs and a checkpoint that --resume continues from after an interruption."
+    "(/landscape) PNGs, and resume files that --resume continues from after an interruption."
 )
 
 
 def _overrides(params, optimizer, iterations, tolerance, windows, weights, learning_rate, prior,
-               checkpoint_every, landscape) -> dict:  # fmt: skip
+               save_every, landscape) -> dict:  # fmt: skip
     from calib.common.errors import ConfigError
+    from calib.common.vocabulary import check_choice
     from calib.config import fit as settings
 
-    if optimizer is not None and optimizer not in settings.OPTIMIZERS:
-        raise ConfigError(
-            f"--optimizer {optimizer}: unknown optimiser; choose one of {', '.join(settings.OPTIMIZERS)}"
-        )
+    if optimizer is not None:
+        check_choice(optimizer, settings.OPTIMIZERS, "--optimizer", "optimiser")
     pair = settings.parse_names_option(landscape, "--landscape") if landscape else None
     parsed = [settings.parse_window_option(w) for w in windows or ()]
     if any(isinstance(w, float) for w in parsed) and len(parsed) > 1:
@@ -46,74 +43,77 @@ def _overrides(params, optimizer, iterations, tolerance, windows, weights, learn
         weights=settings.parse_weights_option(weights) if weights else None,
         learning_rate=learning_rate,
         prior=prior,
-        checkpoint_every=checkpoint_every,
+        save_every=save_every,
         landscape=pair,
     )
 
 
-def register(app: typer.Typer, *, friendly_errors, debug_option, console: Console) -> None:
-    """Add `calib fit` to the app."""
+@app.command("fit", help=FIT_HELP)
+@friendly_errors
+def fit(
+    obs: Annotated[list[Path] | None, typer.Option("--obs", help="Observation NetCDF (repeatable).")] = None,
+    case: Annotated[list[Path] | None, typer.Option("--case", help="Case YAML (repeatable).")] = None,
+    params: Annotated[
+        str | None, typer.Option("--params", help="Parameters to fit, e.g. nu0,alpha (calib closures NAME).")
+    ] = None,
+    optimizer: Annotated[str | None, typer.Option(help="lbfgs (default), adam or eki.")] = None,
+    iterations: Annotated[int | None, typer.Option(min=1, help="Most parameter updates.")] = None,
+    tolerance: Annotated[float | None, typer.Option(min=0.0, help="Relative stop tolerance.")] = None,
+    window: Annotated[
+        list[str] | None,
+        typer.Option("--window", help="START,END e.g. 0h,24h (repeatable), or LENGTH e.g. 30days."),
+    ] = None,
+    weights: Annotated[str | None, typer.Option(help="Variables and weights, e.g. T=1,u=0.5.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(min=0.0, help="Adam peak learning rate.")] = None,
+    prior: Annotated[float | None, typer.Option(min=0.0, help="Weight of the pull toward the start.")] = None,
+    save_every: Annotated[
+        int | None, typer.Option("--save-every", min=1, help="Iterations between resume saves.")
+    ] = None,
+    checkpoint_every: Annotated[int | None, typer.Option("--checkpoint-every", min=1, hidden=True)] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default out/fit_CASE).")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the fit saved in --out.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start over even if --out holds a saved fit.")
+    ] = False,
+    landscape: Annotated[
+        str | None, typer.Option(help="Also map the loss over two parameters: P1,P2.")
+    ] = None,
+    landscape_size: Annotated[int, typer.Option(min=3, help="Landscape points per axis.")] = 15,
+    no_uncertainty: Annotated[
+        bool, typer.Option("--no-uncertainty", help="Skip the Laplace estimate.")
+    ] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
+) -> None:
+    from calib.cli.app import enable_float64
 
-    @app.command("fit", help=FIT_HELP)
-    @friendly_errors
-    def fit(
-        obs: Annotated[
-            list[Path] | None, typer.Option("--obs", help="Observation NetCDF (repeatable).")
-        ] = None,
-        case: Annotated[list[Path] | None, typer.Option("--case", help="Case YAML (repeatable).")] = None,
-        params: Annotated[
-            str | None, typer.Option("--params", help="Parameters to fit, e.g. nu0,alpha.")
-        ] = None,
-        optimizer: Annotated[str | None, typer.Option(help="lbfgs (default), adam or eki.")] = None,
-        iterations: Annotated[int | None, typer.Option(min=1, help="Most parameter updates.")] = None,
-        tolerance: Annotated[float | None, typer.Option(min=0.0, help="Relative stop tolerance.")] = None,
-        window: Annotated[
-            list[str] | None,
-            typer.Option("--window", help="START,END e.g. 0h,24h (repeatable), or LENGTH e.g. 30days."),
-        ] = None,
-        weights: Annotated[str | None, typer.Option(help="Variables and weights, e.g. T=1,u=0.5.")] = None,
-        learning_rate: Annotated[float | None, typer.Option(min=0.0, help="Adam peak learning rate.")] = None,
-        prior: Annotated[
-            float | None, typer.Option(min=0.0, help="Weight of the pull toward the start.")
-        ] = None,
-        checkpoint_every: Annotated[
-            int | None, typer.Option(min=1, help="Iterations between checkpoints.")
-        ] = None,
-        out: Annotated[
-            Path | None, typer.Option("--out", "-o", help="Output folder (default out/fit_CASE).")
-        ] = None,
-        resume: Annotated[
-            bool, typer.Option("--resume", help="Continue the fit checkpointed in --out.")
-        ] = False,
-        force: Annotated[
-            bool, typer.Option("--force", help="Start over even if --out holds a checkpoint.")
-        ] = False,
-        landscape: Annotated[
-            str | None, typer.Option(help="Also map the loss over two parameters: P1,P2.")
-        ] = None,
-        landscape_size: Annotated[int, typer.Option(min=3, help="Landscape points per axis.")] = 15,
-        no_uncertainty: Annotated[
-            bool, typer.Option("--no-uncertainty", help="Skip the Laplace estimate.")
-        ] = False,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or report.")] = False,
-        debug: debug_option = False,
-    ) -> None:
-        from calib.cli.app import _enable_float64
+    enable_float64()
+    from calib.api import fitting
+    from calib.calibration.problem import describe, settings_of
+    from calib.config.fit import with_overrides
 
-        _enable_float64()
-        from calib.api.fitting import fit_command
-
-        overrides = _overrides(params, optimizer, iterations, tolerance, window, weights, learning_rate,
-                               prior, checkpoint_every, landscape)  # fmt: skip
-        try:
-            report = fit_command(
-                list(obs or []), list(case or []), overrides, out=out, resume=resume, force=force,
-                landscape_size=landscape_size, with_uncertainty=not no_uncertainty, show=not quiet,
-                console=console,
-            )  # fmt: skip
-        except KeyboardInterrupt:
-            console.print("[bold red]interrupted[/]: the last checkpoint is in the output folder; "
-                          "run the same command with --resume to continue")  # fmt: skip
-            raise typer.Exit(130) from None
-        if not quiet:
-            typer.echo(report, nl=False)
+    report = Reporter(quiet, verbose)
+    save_every = pick(save_every, checkpoint_every, "--save-every", "--checkpoint-every")
+    overrides = _overrides(params, optimizer, iterations, tolerance, window, weights, learning_rate, prior,
+                           save_every, landscape)  # fmt: skip
+    inputs = fitting.gather_inputs(list(case or []), list(obs or []))
+    settings = with_overrides(settings_of(inputs[0].case), **overrides)
+    out = out or Path("out") / f"fit_{inputs[0].case.name}"
+    fitting.check_resume(out, resume, force)
+    report.detail(f"settings: {settings}")
+    try:
+        calibration = fitting.calibrate_inputs(
+            inputs, settings, uncertainty=not no_uncertainty, progress=False if quiet else console,
+            resume_folder=out, resume=resume,
+            on_problem=lambda problem, experiments: report.say(describe(problem, experiments)),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        console.print("[bold red]interrupted[/]: the fit so far is saved in the output folder; "
+                      "run the same command with --resume to continue")  # fmt: skip
+        raise typer.Exit(130) from None
+    text = calibration.write(out, landscape_size=landscape_size)
+    if not quiet:
+        typer.echo(text + f"outputs in {out}/", nl=True)

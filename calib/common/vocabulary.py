@@ -85,6 +85,23 @@ VARIABLES: dict[str, Variable] = {
     )
 }  # fmt: skip
 
+FORCING: dict[str, Variable] = {
+    variable.name: variable
+    for variable in (
+        Variable("wind_stress_x", "Pa", "eastward surface wind stress on the ocean",
+                 "surface_downward_eastward_stress", "surface", "Pa"),
+        Variable("wind_stress_y", "Pa", "northward surface wind stress on the ocean",
+                 "surface_downward_northward_stress", "surface", "Pa"),
+        Variable("heat_flux", "W m-2", "non-solar surface heat flux into the ocean",
+                 "surface_downward_heat_flux_in_sea_water", "surface", "W m⁻²"),
+        Variable("shortwave", "W m-2", "net shortwave radiation into the ocean",
+                 "surface_net_downward_shortwave_flux", "surface", "W m⁻²"),
+        Variable("freshwater_flux", "m s-1", "precipitation minus evaporation (into the ocean)",
+                 None, "surface", "m s⁻¹"),
+    )
+}  # fmt: skip
+"""The surface forcing series, positive into the ocean, in the column order of `calib.core.forcing`."""
+
 PROGNOSTIC = ("u", "v", "T", "S")  # the State fields, in order
 FITTABLE = tuple(name for name, variable in VARIABLES.items() if variable.variance_floor is not None)
 DIFFUSIVITY_NAMES = {"momentum": "viscosity", "tracers": "diffusivity"}  # Diffusivities field -> output name
@@ -108,28 +125,30 @@ ROTATIONS = ("exact", "semi_implicit")
 WATER_TYPES = ("I", "IA", "IB", "II", "III")  # Jerlov (1968) optical water types
 
 
-def check_choice(value: str, options: tuple[str, ...], where: str) -> str:
+def check_choice(value: str, options: tuple[str, ...], where: str, what: str = "value") -> str:
     """`value` if it is one of `options`, else a one-line ConfigError naming `where`.
 
     Args:
         value: the given choice, e.g. a checkpoint scheme.
         options: the allowed values.
         where: what was given, as the user wrote it (``--checkpoint``, ``numerics.checkpoint``).
+        what: what the value names, for the message ("scheme", "closure").
     """
     if value not in options:
-        raise ConfigError(f"{where} {value}: unknown value; choose one of {', '.join(options)}")
+        raise ConfigError(f"{where} {value}: unknown {what}; choose one of {', '.join(options)}")
     return value
 
 
 def check_scheme(value: str, where: str = "--checkpoint") -> str:
     """A checkpoint scheme name (`CHECKPOINT_SCHEMES`), or a one-line ConfigError."""
-    return check_choice(value, CHECKPOINT_SCHEMES, where)
+    return check_choice(value, CHECKPOINT_SCHEMES, where, "scheme")
 
 
 __all__ = [
     "CHECKPOINT_SCHEMES",
     "DIFFUSIVITY_NAMES",
     "FITTABLE",
+    "FORCING",
     "PROGNOSTIC",
     "ROTATIONS",
     "SOLVERS",

@@ -4,7 +4,7 @@
 `calib.config.build` (names -> Modules, files -> arrays) imports the model core.
 """
 
-from calib.config.load import load_case, parse_case
+from calib.config.load import case_mapping, dump_yaml, load_case, parse_case, rebase_paths, with_closure
 from calib.config.schema import (
     Case,
     ClosureConfig,
@@ -31,6 +31,10 @@ __all__ = [
     "ProfileConfig",
     "SeriesConfig",
     "TimeConfig",
+    "case_mapping",
+    "dump_yaml",
     "load_case",
     "parse_case",
+    "rebase_paths",
+    "with_closure",
 ]

@@ -11,30 +11,27 @@ from __future__ import annotations
 
 import dataclasses
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from calib.common.errors import ConfigError
+from calib.common.errors import ConfigError, suggest
+from calib.common.vocabulary import DIFFUSIVITY_NAMES
 from calib.config import inputs
-from calib.config.reader import suggest
 from calib.config.schema import Case, GridConfig
 from calib.core.closures import CLOSURES, AbstractClosure, Diffusivities
 from calib.core.eos import LinearEquationOfState
 from calib.core.forcing import Forcing, ShortwaveAbsorption, coriolis_parameter
 from calib.core.grid import Grid
 from calib.core.model import ColumnModel, ExactRotation, SemiImplicitRotation, initial_carry
-from calib.core.params import parameter_info
+from calib.core.params import parameter_info, set_parameters, variant_options
 from calib.core.state import State
 from calib.core.tridiag import LapackSolver, ThomasSolver, default_solver
 from calib.io.conventions import looks_like_kelvin
 
 ROTATIONS = {"exact": ExactRotation, "semi_implicit": SemiImplicitRotation}
 SOLVERS = {"auto": default_solver, "thomas": ThomasSolver, "lapack": LapackSolver}
-DIFFUSIVITY_OUTPUT_NAMES = {
-    "momentum": "viscosity",
-    "tracers": "diffusivity",
-}  # as calib.io.netcdf writes them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +94,8 @@ def build_grid(config: GridConfig) -> Grid:
 
 
 def build_closure(case: Case) -> AbstractClosure:
-    """Closure class by name, with the case's parameters overriding the defaults."""
+    """Closure class by name, its variants chosen by name, the case's (dotted) parameters
+    overriding the defaults; every name checked with a did-you-mean."""
     name = case.closure.name
     if name not in CLOSURES:
         raise _fail(
@@ -106,8 +104,19 @@ def build_closure(case: Case) -> AbstractClosure:
             f"unknown closure {name!r}{suggest(name, CLOSURES)}",
             f"use one of {', '.join(CLOSURES)}",
         )
-    closure_class = CLOSURES[name]
-    info = parameter_info(closure_class)
+    closure = CLOSURES[name]()
+    options = variant_options(closure)
+    for field, choice in case.closure.variants.items():
+        key = f"closure.{field}"
+        if field not in options:
+            allowed = ", ".join(["name", "parameters", *options])
+            raise _fail(case, key, f"{name} has no variant field {field!r}{suggest(field, options)}",
+                        f"use one of {allowed}")  # fmt: skip
+        if choice not in options[field]:
+            raise _fail(case, key, f"unknown {field} {choice!r}{suggest(choice, options[field])}",
+                        f"use one of {', '.join(options[field])}")  # fmt: skip
+        closure = eqx.tree_at(lambda c, f=field: getattr(c, f), closure, options[field][choice]())
+    info = parameter_info(closure)
     for parameter, value in case.closure.parameters.items():
         key = f"closure.parameters.{parameter}"
         if parameter not in info:
@@ -126,7 +135,8 @@ def build_closure(case: Case) -> AbstractClosure:
                 f"must be within [{bounds.lower:g}, {bounds.upper:g}]{units} (got {value:g})",
                 "choose a value inside the bounds",
             )
-    return closure_class(**{parameter: float(value) for parameter, value in case.closure.parameters.items()})
+    values = {parameter: float(value) for parameter, value in case.closure.parameters.items()}
+    return set_parameters(closure, values)
 
 
 def build_forcing(case: Case) -> Forcing:
@@ -166,7 +176,7 @@ def output_variable_names(model: ColumnModel, initial: State) -> tuple[str, ...]
     """Names a trajectory can save: the state, the diffusivities and the closure state fields."""
     carry = jax.eval_shape(initial_carry, model, initial)
     names = [field.name for field in dataclasses.fields(State)]
-    names += [DIFFUSIVITY_OUTPUT_NAMES[field.name] for field in dataclasses.fields(Diffusivities)]
+    names += [DIFFUSIVITY_NAMES[field.name] for field in dataclasses.fields(Diffusivities)]
     if dataclasses.is_dataclass(carry.closure_state):
         names += [field.name for field in dataclasses.fields(carry.closure_state)]
     return tuple(names)

@@ -15,7 +15,7 @@ optional; a command-line option overrides the key of the same meaning::
       tolerance: 1.0e-6              # stop tolerance (--tolerance), see `calib.calibration.optimise`
       learning_rate: 0.05            # Adam peak learning rate in unconstrained units
       prior: 0.0                     # weight of the pull toward the starting values
-      checkpoint_every: 5            # iterations between checkpoints (--checkpoint-every)
+      save_every: 5                  # iterations between resume saves (--save-every)
       time_tolerance: 30 min         # largest |observation time - save time| (default half
                                      # the output interval)
       landscape: [nu0, alpha]        # also map the loss over these two (--landscape)
@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from calib.common.errors import ConfigError
-from calib.config.reader import Node
+from calib.common.vocabulary import FITTABLE
+from calib.config.reader import Node, comma_list
 
 FIT_KEYS = (
     "parameters",
@@ -44,12 +45,12 @@ FIT_KEYS = (
     "tolerance",
     "learning_rate",
     "prior",
-    "checkpoint_every",
+    "save_every",
+    "checkpoint_every",  # the old name of save_every
     "time_tolerance",
     "landscape",
 )
 OPTIMIZERS = ("lbfgs", "adam", "eki")  # eki: calib.calibration.eki (derivative-free)
-FITTABLE_VARIABLES = ("u", "v", "T", "S")
 DEFAULT_ITERATIONS = {"lbfgs": 50, "adam": 200, "eki": 10}
 
 # A window bound: seconds since the time origin (float) or a date (resolved later).
@@ -71,7 +72,7 @@ class FitSettings:
         tolerance: stop tolerance (relative loss decrease or gradient norm).
         learning_rate: Adam peak learning rate (unconstrained units).
         prior: weight of the Gaussian pull toward the starting values (unconstrained space).
-        checkpoint_every: iterations between checkpoints.
+        save_every: iterations between saves of the resume files (`calib fit --resume`).
         time_tolerance: largest |observation time - save time| (s), None = half an interval.
         landscape: two parameter names to map the loss over, or None.
     """
@@ -86,7 +87,7 @@ class FitSettings:
     tolerance: float = 1e-6
     learning_rate: float = 0.05
     prior: float = 0.0
-    checkpoint_every: int = 5
+    save_every: int = 5
     time_tolerance: float | None = None
     landscape: tuple[str, str] | None = None
 
@@ -121,8 +122,9 @@ def parse_fit_section(section: dict[str, Any], source: str, base_dir: Path) -> F
             values[key] = fields[key].positive()
     if "prior" in fields:
         values["prior"] = fields["prior"].number(lower=0.0)
-    if "checkpoint_every" in fields:
-        values["checkpoint_every"] = fields["checkpoint_every"].integer(1, "give a number of iterations >= 1")
+    for key in ("save_every", "checkpoint_every"):  # checkpoint_every: the old name
+        if key in fields:
+            values["save_every"] = fields[key].integer(1, "give a number of iterations >= 1")
     if "time_tolerance" in fields:
         values["time_tolerance"] = fields["time_tolerance"].duration("time tolerance")
     if "landscape" in fields:
@@ -145,8 +147,8 @@ def names(node: Node, fix: str) -> tuple[str, ...]:
 
 
 def weights(node: Node) -> dict[str, float]:
-    """Variable -> weight >= 0 (variables among FITTABLE_VARIABLES; 0 drops a variable)."""
-    fields = node.mapping(FITTABLE_VARIABLES)
+    """Variable -> weight >= 0 (variables among FITTABLE; 0 drops a variable)."""
+    fields = node.mapping(FITTABLE)
     result = {name: child.number(lower=0.0) for name, child in fields.items()}
     if not any(result.values()):
         node.fail("gives every variable weight 0", "give at least one variable a positive weight")
@@ -199,7 +201,7 @@ def parse_window_option(text: str) -> tuple[WindowBound, WindowBound] | float:
 def parse_weights_option(text: str) -> dict[str, float]:
     """`--weights T=1,S=0.5` -> {"T": 1.0, "S": 0.5}."""
     mapping: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    for item in comma_list(text, "--weights", example="T=1,S=0.5"):
         name, _, value = item.partition("=")
         try:
             mapping[name.strip()] = float(value)
@@ -212,7 +214,7 @@ def parse_weights_option(text: str) -> dict[str, float]:
 
 def parse_names_option(text: str, option: str) -> tuple[str, ...]:
     """`--params a,b` -> ("a", "b")."""
-    parts = [part.strip() for part in text.split(",") if part.strip()]
+    parts = comma_list(text, option, example="nu0,alpha")
     return names(Node(parts, option, "command line", Path.cwd()), f"write e.g. {option} nu0,alpha")
 
 

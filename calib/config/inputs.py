@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from calib.common.errors import ConfigError, DataError, one_line
-from calib.config.reader import suggest
+from calib.common.errors import ConfigError, DataError, one_line, suggest
 from calib.config.schema import Case, ProfileConfig, SeriesConfig
 
 

@@ -6,9 +6,13 @@ the key and the fix.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import yaml
+
 from calib.common.errors import ConfigError
+from calib.config import sections as read
 from calib.config.reader import Node, load_yaml
 from calib.config.schema import REQUIRED_KEYS, TOP_LEVEL_KEYS, Case
 
@@ -43,7 +47,6 @@ def parse_case(
     if data is None:
         root.fail("the case is empty", f"add the sections {', '.join(REQUIRED_KEYS)}")
     sections = root.mapping(TOP_LEVEL_KEYS, REQUIRED_KEYS)
-    from calib.config import sections as read
 
     def section(name: str) -> Node:
         node = sections.get(name)
@@ -65,4 +68,63 @@ def parse_case(
         observations=read.free_form(section("observations")),
         source=source,
         base_dir=Path(base_dir),
+        text=text_or_dict if isinstance(text_or_dict, str) else dump_yaml(text_or_dict),
     )
+
+
+def dump_yaml(data: dict) -> str:
+    """YAML text of a case mapping (keys in their given order)."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def case_mapping(case: Case) -> dict:
+    """The case as the mapping its YAML text holds."""
+    return load_yaml(case.text, case.source) or {} if case.text else {}
+
+
+def with_closure(
+    case: Case,
+    name: str | None = None,
+    *,
+    parameters: dict[str, float] | None = None,
+    variants: dict[str, str] | None = None,
+) -> Case:
+    """The case with another closure (its defaults, unless `parameters`/`variants` are given),
+    or with the given parameters and variants added to its own; validated again, text included.
+
+    Args:
+        name: a closure name (`calib closures` lists them); None keeps the case's closure.
+        parameters: (dotted) parameter name -> value, overriding the case's.
+        variants: field -> implementation name, overriding the case's.
+    """
+    data = case_mapping(case)
+    closure = data.get("closure")
+    closure = {"name": closure} if isinstance(closure, str) else dict(closure or {})
+    if name is not None and name != closure.get("name"):
+        closure = {"name": name}
+    closure.update(variants or {})
+    if parameters:
+        closure["parameters"] = {
+            **(closure.get("parameters") or {}),
+            **{k: float(v) for k, v in parameters.items()},
+        }
+    data["closure"] = closure
+    return parse_case(dump_yaml(data), source=case.source, base_dir=case.base_dir)
+
+
+PATH_KEYS = ("file", "observations")  # keys whose values are file paths relative to the case
+
+
+def rebase_paths(data, base_dir: Path, out_dir: Path):
+    """A copy of a case mapping whose relative file paths (under `PATH_KEYS`, relative to
+    `base_dir`) are made relative to `out_dir`, so that the case runs from there."""
+    if isinstance(data, dict):
+        result = {}
+        for key, value in data.items():
+            if key in PATH_KEYS and isinstance(value, str) and not Path(value).is_absolute():
+                value = os.path.relpath((Path(base_dir) / value).resolve(), Path(out_dir).resolve())
+            result[key] = rebase_paths(value, base_dir, out_dir)
+        return result
+    if isinstance(data, list):
+        return [rebase_paths(item, base_dir, out_dir) for item in data]
+    return data

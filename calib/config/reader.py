@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import math
 import re
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
 
-from calib.common.errors import ConfigError
+from calib.common.errors import ConfigError, suggest
 
 SECONDS_PER_UNIT = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1.0),
@@ -82,12 +81,6 @@ def load_yaml(text: str, source: str) -> Any:
         raise ConfigError(f"{source}: {where}: invalid YAML ({problem}); {fix}") from None
     except (ValueError, TypeError, RecursionError) as error:  # constructors of exotic tags
         raise ConfigError(f"{source}: YAML: cannot read a value ({error}); check the file") from None
-
-
-def suggest(name: str, options: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' for the closest option, or ''."""
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _show(value: Any) -> str:
@@ -244,3 +237,46 @@ class Node:
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC).replace(tzinfo=None)
         return value
+
+
+def comma_list(
+    text: str | None,
+    option: str,
+    *,
+    convert: Callable[[str], Any] = str,
+    allowed: Iterable | None = None,
+    example: str = "",
+    minimum: float | None = None,
+) -> list:
+    """'a,b' from a command-line option -> [a, b], each converted and checked; the one parser of
+    comma-separated options. A one-line ConfigError names the option, the bad item and the fix.
+
+    Args:
+        text: the option's value.
+        option: its name, e.g. "--steps".
+        convert: str, int or float.
+        allowed: the values it may take (None: any).
+        example: a valid value for the message, e.g. "1000,4000".
+        minimum: smallest allowed number (for int and float).
+    """
+    items = [item.strip() for item in (text or "").split(",") if item.strip()]
+    kind = {int: "integers", float: "numbers"}.get(convert, "names")
+    fix = f"write e.g. {option} {example}" if example else f"give comma-separated {kind}"
+    if not items:
+        raise ConfigError(f"{option} {text!r}: no value given; {fix}")
+    values = []
+    for item in items:
+        try:
+            value = convert(item)
+        except ValueError:
+            raise ConfigError(
+                f"{option} {text}: cannot read {item!r} as one of comma-separated {kind}; {fix}"
+            ) from None
+        if minimum is not None and value < minimum:
+            raise ConfigError(f"{option} {text}: {item} is below {minimum:g}; {fix}")
+        if allowed is not None and value not in allowed:
+            options = [str(a) for a in allowed]
+            hint, listed = suggest(item, options), ", ".join(options)
+            raise ConfigError(f"{option} {text}: unknown value {item!r}{hint}; use some of {listed}")
+        values.append(value)
+    return values

@@ -29,6 +29,8 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from calib.common.vocabulary import FORCING
+
 INITIAL_PROFILE_TYPES = ("constant", "linear", "mixed_layer", "cosine", "file", "observations")
 
 
@@ -191,16 +193,24 @@ class ForcingConfig:
 
     def series(self) -> dict[str, SeriesConfig]:
         """Name -> series for the five forcing variables."""
-        names = ("wind_stress_x", "wind_stress_y", "heat_flux", "shortwave", "freshwater_flux")
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in FORCING}
 
 
 @dataclasses.dataclass(frozen=True)
 class ClosureConfig:
-    """Closure name (a key of `calib.core.closures.CLOSURES`) and parameter overrides."""
+    """Closure name (a key of `calib.core.closures.CLOSURES`), variant choices and parameters.
+
+    Attributes:
+        name: the closure, e.g. ``k_epsilon``.
+        variants: field -> implementation name, e.g. ``{"stability": "kantha_clayson"}``
+            (the fields and names a closure offers: ``calib closures NAME``).
+        parameters: (dotted) parameter name -> value, e.g. ``{"c_epsilon1": 1.44,
+            "stability.C1": 0.08}``; names and bounds are checked by `calib.config.build`.
+    """
 
     name: str
     parameters: dict[str, float] = dataclasses.field(default_factory=dict)
+    variants: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,6 +259,8 @@ class Case:
         observations: observation settings, kept as given.
         source: the file the case was read from ("<string>" when parsed from text).
         base_dir: folder that relative paths were resolved against.
+        text: the case as YAML text (stored in every output, so that a run can be repeated and
+            `calib fit --obs` can rebuild it).
     """
 
     name: str
@@ -265,3 +277,4 @@ class Case:
     observations: dict[str, Any]
     source: str
     base_dir: Path
+    text: str = ""

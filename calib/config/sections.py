@@ -219,10 +219,15 @@ def _seconds(node: Node) -> float:
 
 
 def closure(node: Node) -> ClosureConfig:
-    """A closure name, or {name, parameters: {name: value}} (names checked by calib.config.build)."""
+    """A closure name, or {name, parameters: {name: value}, FIELD: VARIANT ...}; the names of
+    closures, variant fields, variants and parameters are checked by calib.config.build."""
     if isinstance(node.value, str):
         return ClosureConfig(name=node.string())
-    fields = node.mapping(("name", "parameters"), ("name",))
+    if not isinstance(node.value, dict):
+        node.fail("must be a closure name or a mapping", "write e.g. 'closure: k_epsilon'")
+    if "name" not in node.value:
+        node.child("name", None).fail("missing required key", "add 'name:' to closure")
+    fields = {key: node.child(str(key), value) for key, value in node.value.items()}
     parameters = {}
     if "parameters" in fields and fields["parameters"].value is not None:
         given = fields["parameters"]
@@ -230,7 +235,10 @@ def closure(node: Node) -> ClosureConfig:
             given.fail("must be a mapping of parameter names to numbers", "write e.g. 'nu0: 1.0e-2'")
         for name, value in given.value.items():
             parameters[str(name)] = given.child(str(name), value).number()
-    return ClosureConfig(name=fields["name"].string(), parameters=parameters)
+    variants = {
+        str(key): child.string() for key, child in fields.items() if key not in ("name", "parameters")
+    }
+    return ClosureConfig(name=fields["name"].string(), parameters=parameters, variants=variants)
 
 
 def numerics(node: Node) -> NumericsConfig:

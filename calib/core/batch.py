@@ -9,7 +9,7 @@ members; `simulate_sharded` also splits the batch axis over every visible device
 member, and the padding is dropped from the result). Under `vmap` the tridiagonal solve keeps
 depth as its scan axis and puts the batch inside each scan row (see benchmarks/batch.md).
 
-Parameter sets to batch are sampled by `calib.calibration.eki.sample_values`.
+Parameter sets to batch are sampled by `calib.core.sampling.sample_values`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from calib.common.errors import CalibError
 from calib.core.integrate import Trajectory, simulate
 from calib.core.model import ColumnModel
+from calib.core.params import get_parameter
 from calib.core.state import State
 from calib.core.trainable import Trainable
 
@@ -136,10 +137,10 @@ def with_parameter_sets(models: ColumnModel, batched, trainable: Trainable, valu
     count = values.shape[0]
     models = jax.tree.map(lambda x, flag: jnp.repeat(x, count, axis=0) if flag else x, models, batched)
     tiled = np.tile(values, (cases, 1))
-    where = lambda tree: [getattr(tree.closure, n) for n in trainable.names]  # noqa: E731
+    where = lambda tree: [get_parameter(tree.closure, n) for n in trainable.names]  # noqa: E731
     closure = models.closure
     new = [
-        jnp.asarray(tiled[:, i], dtype=jnp.result_type(getattr(closure, n)))
+        jnp.asarray(tiled[:, i], dtype=jnp.result_type(get_parameter(closure, n)))
         for i, n in enumerate(trainable.names)
     ]
     models = eqx.tree_at(where, models, new)

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from calib.common.vocabulary import FORCING
 from calib.core.eos import LinearEquationOfState
 from calib.core.grid import Grid
 from calib.core.shapes import Centers, Scalar, Step
@@ -80,14 +81,8 @@ JERLOV_WATER_TYPES = {
     "III": (0.78, 1.40, 7.9),
 }
 
-FORCING_VARIABLES = {
-    # name: (units, long name); the order is the column order of Forcing.values
-    "wind_stress_x": ("Pa", "eastward surface wind stress"),
-    "wind_stress_y": ("Pa", "northward surface wind stress"),
-    "heat_flux": ("W m-2", "non-solar surface heat flux into the ocean"),
-    "shortwave": ("W m-2", "shortwave radiation into the ocean"),
-    "freshwater_flux": ("m s-1", "precipitation minus evaporation"),
-}
+FORCING_VARIABLES = {name: (v.units, v.long_name) for name, v in FORCING.items()}
+"""name -> (units, long name); the order is the column order of `Forcing.values`."""
 
 
 class Forcing(eqx.Module):

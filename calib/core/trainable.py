@@ -20,10 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
-from calib.common.errors import ConfigError
-from calib.config.reader import suggest
+from calib.common.errors import ConfigError, suggest
 from calib.core.closures.base import AbstractClosure
-from calib.core.params import ParameterInfo, constrain, parameter_info, unconstrain
+from calib.core.params import ParameterInfo, constrain, get_parameter, parameter_info, unconstrain
 
 LOG_SPAN = 100.0
 Theta = Float[Array, "p"]  # unconstrained parameters
@@ -78,7 +77,7 @@ class Trainable:
     def filter_spec(self, closure: AbstractClosure):
         """Boolean tree over `closure`: True at the selected parameter leaves."""
         spec = jax.tree.map(lambda _: False, closure)
-        return eqx.tree_at(lambda c: [getattr(c, n) for n in self.names], spec, [True] * self.size)
+        return eqx.tree_at(lambda c: [get_parameter(c, n) for n in self.names], spec, [True] * self.size)
 
     def partition(self, closure: AbstractClosure):
         """(trainable, frozen) halves of the closure (`eqx.partition`)."""
@@ -109,7 +108,7 @@ class Trainable:
 
     def values_of(self, closure: AbstractClosure) -> np.ndarray:
         """Current physical values of the selected parameters of a closure."""
-        return np.array([float(getattr(closure, name)) for name in self.names])
+        return np.array([float(get_parameter(closure, name)) for name in self.names])
 
     def apply_values(self, closure: AbstractClosure, values) -> AbstractClosure:
         """The closure with the selected parameters set to physical `values` (p,); a stacked

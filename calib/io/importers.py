@@ -13,7 +13,6 @@ Regenerate the files in ``data/`` with ``python -m calib.io.importers [SHARED_DA
 
 from __future__ import annotations
 
-import datetime
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,15 +21,18 @@ import numpy as np
 import xarray as xr
 
 from calib.common.errors import DataError
+from calib.common.history import history_line
+from calib.common.vocabulary import FORCING, VARIABLES
 from calib.io.conventions import (
     gotm_heat_flux_to_calib,
     looks_like_kelvin,
     oceananigans_momentum_flux_to_wind_stress,
     oceananigans_temperature_flux_to_heat_flux,
 )
+from calib.io.files import atomic_writes, check_outputs
 from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.lesbrary import read_lesbrary
-from calib.io.observations import CANONICAL, Z_ATTRS
+from calib.io.observations import Z_ATTRS
 
 REFERENCE_DENSITY = 1027.0  # kg m-3, default rho0 of calib.core.eos.LinearEquationOfState
 HEAT_CAPACITY = 3985.0  # J kg-1 K-1, calib.core.forcing.HEAT_CAPACITY
@@ -38,17 +40,7 @@ EARTH_ROTATION = 7.2921e-5  # rad s-1
 TIME_ATTRS = {"standard_name": "time", "axis": "T"}
 SIGN_CONVENTION = "surface fluxes positive into the ocean; z height in m, negative below the surface"
 
-FORCING_ATTRS = {
-    "wind_stress_x": {"units": "Pa", "long_name": "eastward surface wind stress on the ocean",
-                      "standard_name": "surface_downward_eastward_stress"},
-    "wind_stress_y": {"units": "Pa", "long_name": "northward surface wind stress on the ocean",
-                      "standard_name": "surface_downward_northward_stress"},
-    "heat_flux": {"units": "W m-2", "long_name": "non-solar surface heat flux into the ocean",
-                  "standard_name": "surface_downward_heat_flux_in_sea_water"},
-    "shortwave": {"units": "W m-2", "long_name": "net shortwave radiation into the ocean",
-                  "standard_name": "surface_net_downward_shortwave_flux"},
-    "freshwater_flux": {"units": "m s-1", "long_name": "precipitation minus evaporation (into the ocean)"},
-}  # fmt: skip
+FORCING_ATTRS = {name: variable.attributes() for name, variable in FORCING.items()}
 GOTM_FILES = {
     # role: (file name in a GOTM case folder, required?)
     "temperature": ("t_prof.dat", True),
@@ -70,12 +62,15 @@ def _encoding(ds: xr.Dataset, dtype: str) -> dict:
     return encoding
 
 
-def _write(ds: xr.Dataset, path: str | Path, dtype: str) -> Path:
-    """Write `ds` as compressed NetCDF4, atomically (see `calib.io.netcdf.write_dataset`)."""
-    from calib.io.netcdf import write_dataset
-
-    ds.attrs["history"] = f"{datetime.date.today()}: written by calib.io.importers"
-    return write_dataset(ds, path, encoding=_encoding(ds, dtype))
+def _write_pair(observations: tuple[xr.Dataset, str], forcing: tuple[xr.Dataset, str], paths, force: bool):
+    """Write the observation and forcing files (compressed NetCDF4, the given float dtypes)
+    together and atomically: both or neither (see `calib.io.files`)."""
+    check_outputs(*paths, force=force)
+    with atomic_writes(paths) as temporaries:
+        for (ds, dtype), temporary in zip((observations, forcing), temporaries, strict=True):
+            ds.attrs["history"] = history_line()
+            ds.to_netcdf(temporary, engine="netcdf4", encoding=_encoding(ds, dtype))
+    return tuple(Path(p) for p in paths)
 
 
 def _gotm_paths(directory_or_files: str | Path | Mapping[str, str | Path]) -> dict[str, Path]:
@@ -117,7 +112,7 @@ def _gotm_observations(paths: dict[str, Path], start, end) -> xr.Dataset:
     if looks_like_kelvin(obs["T"].values):
         raise DataError(f"{paths['temperature']}: T looks like kelvin; convert to degC (T - 273.15)")
     for name in obs.data_vars:
-        obs[name].attrs = dict(CANONICAL[str(name)][2])
+        obs[name].attrs = dict(VARIABLES[str(name)].attributes())
     obs["z"].attrs = dict(Z_ATTRS)
     obs["time"].attrs = dict(TIME_ATTRS)
     return obs
@@ -191,6 +186,7 @@ def import_gotm(
     latitude: float | None = None,
     longitude: float | None = None,
     attrs: Mapping[str, str] | None = None,
+    force: bool = False,
 ) -> tuple[Path, Path]:
     """GOTM text files -> an observation NetCDF and a forcing NetCDF.
 
@@ -212,6 +208,7 @@ def import_gotm(
         latitude: site latitude (degrees north), recorded with the Coriolis parameter.
         longitude: site longitude (degrees east).
         attrs: extra global attributes for both files (title, source, licence ...).
+        force: overwrite existing output files.
 
     Returns:
         (observation path, forcing path).
@@ -230,7 +227,7 @@ def import_gotm(
         )
     conversions = "heat_flux = GOTM heat_flux (same sign); wind stress, shortwave, P - E unchanged"
     forcing.attrs = {**common, "conversions": conversions}
-    return _write(obs, out_obs, "float32"), _write(forcing, out_forcing, "float32")
+    return _write_pair((obs, "float32"), (forcing, "float32"), (out_obs, out_forcing), force)
 
 
 def _lesbrary_forcing(observations: xr.Dataset, parameters: dict) -> xr.Dataset:
@@ -263,7 +260,9 @@ def _lesbrary_attrs(parameters: dict, source: Path) -> dict:
     }
 
 
-def import_lesbrary(path: str | Path, out_obs: str | Path, out_forcing: str | Path) -> tuple[Path, Path]:
+def import_lesbrary(
+    path: str | Path, out_obs: str | Path, out_forcing: str | Path, *, force: bool = False
+) -> tuple[Path, Path]:
     """LESbrary statistics file -> an observation NetCDF (T, u, v, e) and a forcing NetCDF.
 
     Fluxes: tau_x = -rho0 * momentum_flux, heat_flux = -rho0 cp temperature_flux (the LES
@@ -275,6 +274,7 @@ def import_lesbrary(path: str | Path, out_obs: str | Path, out_forcing: str | Pa
         path: a LESbrary ``*_instantaneous_statistics.jld2`` file.
         out_obs: observation file to write (float32, zlib; ``z_bounds`` gives the LES cells).
         out_forcing: forcing file to write (float64; two records, constant in time).
+        force: overwrite existing output files.
 
     Returns:
         (observation path, forcing path).
@@ -288,7 +288,7 @@ def import_lesbrary(path: str | Path, out_obs: str | Path, out_forcing: str | Pa
     faces = observations["z_face"].values
     obs = observations[["T", "u", "v"] + (["e"] if "e" in observations else [])]
     for name in ("T", "u", "v"):
-        obs[name].attrs = {**CANONICAL[name][2], "long_name": observations[name].attrs["long_name"]}
+        obs[name].attrs = {**VARIABLES[name].attributes(), "long_name": observations[name].attrs["long_name"]}
     obs = obs.assign_coords(z_bounds=(("z", "nv"), np.stack([faces[:-1], faces[1:]], axis=1), {"units": "m"}))
     obs["z"].attrs = {**Z_ATTRS, "bounds": "z_bounds"}
     obs["time"].attrs = dict(TIME_ATTRS)
@@ -296,7 +296,7 @@ def import_lesbrary(path: str | Path, out_obs: str | Path, out_forcing: str | Pa
     forcing = _lesbrary_forcing(observations, parameters)
     conversions = "tau_x = -rho0 momentum_flux; heat_flux = -rho0 cp temperature_flux"
     forcing.attrs = {**attrs, "conversions": conversions}
-    return _write(obs, out_obs, "float32"), _write(forcing, out_forcing, "float64")
+    return _write_pair((obs, "float32"), (forcing, "float64"), (out_obs, out_forcing), force)
 
 
 def regenerate(shared_data: str | Path, out: str | Path = "data") -> list[Path]:
@@ -309,11 +309,14 @@ def regenerate(shared_data: str | Path, out: str | Path = "data") -> list[Path]:
             attrs={"title": "Ocean Station Papa 2012-2013 (GOTM 'langmuir' case inputs)",
                    "source": "gotm-model/cases langmuir/ @ a5d5076; NOAA PMEL Ocean Climate Stations mooring",
                    "acknowledgement": "Data from NOAA PMEL OCS (Station Papa) via the GOTM test cases (GPL)"},
+            force=True,
         )
     )  # fmt: skip
     for case in ("free_convection", "strong_wind"):
         source = shared_data / "lesbrary_two_day_4m" / f"{case}_instantaneous_statistics.jld2"
-        written += import_lesbrary(source, out / f"les_{case}_obs.nc", out / f"les_{case}_forcing.nc")
+        written += import_lesbrary(
+            source, out / f"les_{case}_obs.nc", out / f"les_{case}_forcing.nc", force=True
+        )
     return written
 
 

@@ -8,18 +8,16 @@ the case YAML, the closure and its parameters, the calib version and the creatio
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from calib.common.errors import CalibError
-
-VERSION = "0.1.0"
+from calib.common.history import VERSION, history_line
+from calib.common.vocabulary import DIFFUSIVITY_NAMES
+from calib.io.files import atomic_write, check_outputs
 
 
 def _attributes(field: dataclasses.Field) -> dict:
@@ -41,20 +39,40 @@ def _module_variables(module, grid_nz: int, rename: dict | None = None) -> dict:
 
 
 def trajectory_to_dataset(
-    trajectory, model, *, start=None, case_text: str = "", case_name: str = "", case_path: str = ""
+    trajectory,
+    model,
+    *,
+    case=None,
+    start=None,
+    case_text: str = "",
+    case_name: str = "",
+    case_path: str = "",
 ) -> xr.Dataset:
     """xarray Dataset of a `Trajectory` (see the module docstring for the layout).
 
     Args:
         trajectory: output of `calib.core.integrate.simulate`.
         model: the ColumnModel that produced it (grid, closure, dt).
+        case: the `calib.config.Case` it ran (its text, name, file, folder and start date
+            fill the arguments below that are not given).
         start: datetime of t = 0 (numpy datetime64 or ISO string); default 2000-01-01.
         case_text: YAML text of the case, stored in the `case_yaml` attribute.
         case_name: short name of the case.
-        case_path: absolute path of the case file, stored in `case_path` so that relative paths
-            in `case_yaml` can be resolved (`calib fit --obs` reads both).
+        case_path: absolute path of the case file, stored in `case_path`; its folder (or the
+            case's own folder) is stored in `case_base_dir` so that relative paths in
+            `case_yaml` can be resolved (`calib fit --obs` reads them).
     """
-    from calib.core.params import parameter_values
+    base_dir = ""
+    if case is not None:
+        case_text = case_text or case.text
+        case_name = case_name or case.name
+        if not case_path and case.source != "<string>" and Path(case.source).is_file():
+            case_path = str(Path(case.source).resolve())
+        base_dir = str(Path(case.base_dir).resolve())
+        if start is None and case.time.start is not None:
+            start = np.datetime64(case.time.start, "s")
+    base_dir = base_dir or (str(Path(case_path).parent) if case_path else "")
+    from calib.core.params import parameter_values, variant_name, variant_options
 
     grid = model.grid
     nz = grid.nz
@@ -62,9 +80,7 @@ def trajectory_to_dataset(
     seconds = np.asarray(trajectory.time, dtype=float)
     time = start + (seconds * 1e3).round().astype("timedelta64[ms]")
     variables = _module_variables(trajectory.state, nz)
-    variables.update(
-        _module_variables(trajectory.diffusivities, nz, {"momentum": "viscosity", "tracers": "diffusivity"})
-    )
+    variables.update(_module_variables(trajectory.diffusivities, nz, DIFFUSIVITY_NAMES))
     variables.update(_module_variables(trajectory.closure_state, nz))
     ds = xr.Dataset(
         {name: xr.Variable(dims, values, attrs) for name, (dims, values, attrs) in variables.items()},
@@ -80,13 +96,17 @@ def trajectory_to_dataset(
         "Conventions": "CF-1.8",
         "title": f"calib column run {case_name}".strip(),
         "source": f"calib {VERSION} (differentiable 1-D ocean column model)",
-        "history": f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} created by calib {VERSION}",
+        "history": history_line("calib.run"),
         "calib_version": VERSION,
         "case_name": case_name,
         "case_yaml": case_text,
         "case_path": case_path,
+        "case_base_dir": base_dir,
         "closure": closure.name,
         "closure_parameters": json.dumps(parameter_values(closure)),
+        "closure_variants": json.dumps(
+            {f: variant_name(getattr(closure, f)) for f in variant_options(closure)}
+        ),
         "time_step_s": float(model.dt),
         "coriolis_parameter_s-1": float(model.forcing.coriolis),
         "sign_convention": "surface fluxes positive into the ocean; z positive up, z = 0 at the surface",
@@ -100,46 +120,54 @@ def _height_attrs(long_name: str) -> dict:
 
 
 def write_dataset(
-    ds: xr.Dataset, path: str | os.PathLike, *, force: bool = True, encoding: dict | None = None
+    ds: xr.Dataset, path: str | os.PathLike, *, force: bool = False, encoding: dict | None = None
 ) -> Path:
-    """Write a Dataset to NetCDF atomically: a temporary file in the same folder, then rename.
+    """Write a Dataset to NetCDF atomically (`calib.io.files.atomic_write`).
 
-    An interrupted write leaves the previous file (or none), never a half-written one. The file
-    gets the usual permissions (0666 less the umask). Data variables are zlib-compressed unless
-    `encoding` says otherwise.
+    An interrupted or failed write leaves the previous file (or none), never a half-written one,
+    and fails with one line naming the reason (a full disk, no permission). Data variables are
+    zlib-compressed unless `encoding` says otherwise.
+
+    Args:
+        ds: the Dataset.
+        path: the NetCDF file to write.
+        force: overwrite an existing file (by default an existing file is an error, as on the
+            command line).
+        encoding: per-variable NetCDF encoding (xarray's `to_netcdf` argument).
     """
-    path = Path(path)
-    if path.exists() and not force:
-        raise CalibError(f"{path}: exists; pass --force to overwrite it or choose another --out")
-    if path.is_dir():
-        raise CalibError(f"{path}: is a folder; give the path of the NetCDF file to write")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise CalibError(
-            f"{path}: cannot write there ({error.strerror}); choose another output path"
-        ) from None
-    os.close(descriptor)
-    try:
-        if encoding is None:
-            encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
-        ds.to_netcdf(temporary, engine="netcdf4", encoding=encoding)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    check_outputs(path, force=force)
+    if encoding is None:
+        encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
+    return atomic_write(path, lambda temporary: ds.to_netcdf(temporary, engine="netcdf4", encoding=encoding))
 
 
 def read_dataset(path: str | os.PathLike) -> xr.Dataset:
     """Open a NetCDF written by calib (loaded into memory, file closed)."""
     with xr.open_dataset(path) as ds:
         return ds.load()
+
+
+def read_trajectory(path: str | os.PathLike) -> xr.Dataset:
+    """A trajectory written by `calib run` (T on time, z; CF time), checked, in memory.
+
+    Raises:
+        DataError: unreadable, or not a trajectory (the message says what is missing).
+    """
+    from calib.common.errors import DataError, one_line
+
+    try:
+        model = read_dataset(path)
+    except (OSError, ValueError) as error:
+        raise DataError(
+            f"{path}: cannot read the trajectory ({one_line(error)}); give a NetCDF written by calib run"
+        ) from None
+    if "T" not in model or "z" not in model.coords or set(model["T"].dims) != {"time", "z"}:
+        raise DataError(
+            f"{path}: no T on (time, z); give a NetCDF written by calib run with T among its outputs"
+        )
+    numeric_T = np.issubdtype(model["T"].dtype, np.number)
+    if not numeric_T or not np.issubdtype(model["time"].dtype, np.datetime64):
+        raise DataError(f"{path}: T is not numeric or time is not a CF time; give a file of calib run")
+    if model.sizes["time"] == 0 or model.sizes["z"] == 0:
+        raise DataError(f"{path}: no saved state (empty time or z); give a file of calib run")
+    return model

@@ -16,35 +16,10 @@ import numpy as np
 import xarray as xr
 
 from calib.common.errors import DataError, one_line
+from calib.common.vocabulary import FITTABLE, VARIABLES
 from calib.io.conventions import depth_to_height, looks_like_kelvin
 
-CANONICAL = {
-    # canonical name: (accepted variable names (lower case), accepted CF standard names, attrs)
-    "T": (
-        ("t", "temp", "temperature", "thetao", "theta", "votemper", "sea_water_temperature"),
-        ("sea_water_temperature", "sea_water_potential_temperature", "sea_water_conservative_temperature"),
-        {"units": "degC", "long_name": "sea water temperature", "standard_name": "sea_water_temperature"},
-    ),
-    "S": (
-        ("s", "salt", "salinity", "so", "psal", "vosaline"),
-        ("sea_water_practical_salinity", "sea_water_salinity", "sea_water_absolute_salinity"),
-        {"units": "1e-3", "long_name": "sea water salinity", "standard_name": "sea_water_practical_salinity"},
-    ),
-    "u": (
-        ("u", "uo", "ucur", "vozocrtx", "eastward_velocity"),
-        ("eastward_sea_water_velocity", "sea_water_x_velocity"),
-        {"units": "m s-1", "long_name": "eastward velocity", "standard_name": "eastward_sea_water_velocity"},
-    ),
-    "v": (
-        ("v", "vo", "vcur", "vomecrty", "northward_velocity"),
-        ("northward_sea_water_velocity", "sea_water_y_velocity"),
-        {
-            "units": "m s-1",
-            "long_name": "northward velocity",
-            "standard_name": "northward_sea_water_velocity",
-        },
-    ),
-}
+OBSERVABLE = FITTABLE  # variables an observation file may hold (`calib.common.vocabulary`)
 VERTICAL_NAMES = ("z", "depth", "deptht", "depthu", "depthv", "lev", "level", "height", "pres_depth")
 TIME_NAMES = ("time", "t", "time_counter")
 Z_ATTRS = {"units": "m", "positive": "up", "long_name": "height", "standard_name": "height", "axis": "Z"}
@@ -52,7 +27,7 @@ Z_ATTRS = {"units": "m", "positive": "up", "long_name": "height", "standard_name
 
 def _find(ds: xr.Dataset, canonical: str) -> str | None:
     """Name of the file variable holding `canonical` (by name first, then by standard_name)."""
-    names, standard_names, _ = CANONICAL[canonical]
+    names, standard_names = VARIABLES[canonical].file_names, VARIABLES[canonical].standard_names
     profiles = [name for name in ds.data_vars if ds[name].ndim >= 2]  # skips time-like 't' etc.
     candidates = [name for name in profiles if str(name).lower() in names]
     candidates += [name for name in profiles if ds[name].attrs.get("standard_name") in standard_names]
@@ -162,11 +137,12 @@ def _check(path: Path, name: str, variable: xr.DataArray) -> None:
         raise DataError(f"{path}: {name}: mean {mean:.1f} looks like kelvin; convert to degC (T - 273.15)")
 
 
-def load_observations(path: str | Path, names: dict[str, str] | None = None) -> xr.Dataset:
-    """Read observed T, S, u, v profiles from a NetCDF file into calib's conventions.
+def load_observations(source: str | Path | xr.Dataset, names: dict[str, str] | None = None) -> xr.Dataset:
+    """Read observed T, S, u, v profiles into calib's conventions.
 
     Args:
-        path: a NetCDF file readable by xarray.
+        source: a NetCDF file readable by xarray, or an `xr.Dataset` (e.g. what `calib.run`
+            returns, or observations read by other means).
         names: optional mapping canonical name ("T", "S", "u", "v") -> variable in the file;
             it overrides the automatic search by name and CF standard_name.
 
@@ -180,20 +156,25 @@ def load_observations(path: str | Path, names: dict[str, str] | None = None) -> 
             vertical or time axis, duplicate or unordered times, an all-NaN variable, or a
             temperature in kelvin.
     """
-    path = Path(path)
-    try:
-        ds = xr.open_dataset(path)
-    except (OSError, ValueError) as error:
-        raise DataError(
-            f"{path}: cannot open as NetCDF ({one_line(error)}); give a NetCDF observation file"
-        ) from None
-    with ds:
+    if isinstance(source, xr.Dataset):
+        path, ds = Path("<observation Dataset>"), source
         found = _select(path, ds, names or {})
         arrays = [_canonical(path, ds, key, name).load() for key, name in found.items()]
+    else:
+        path = Path(source)
+        try:
+            ds = xr.open_dataset(path)
+        except (OSError, ValueError) as error:
+            raise DataError(
+                f"{path}: cannot open as NetCDF ({one_line(error)}); give a NetCDF observation file"
+            ) from None
+        with ds:
+            found = _select(path, ds, names or {})
+            arrays = [_canonical(path, ds, key, name).load() for key, name in found.items()]
     out = xr.merge(arrays, join="outer", compat="no_conflicts")
     for key, name in found.items():
         _check(path, name, out[key])
-        out[key].attrs = dict(CANONICAL[key][2])
+        out[key].attrs = VARIABLES[key].attributes()
     out["z"].attrs = dict(Z_ATTRS)
     out.attrs = {"source": str(path)}
     return out
@@ -201,11 +182,11 @@ def load_observations(path: str | Path, names: dict[str, str] | None = None) -> 
 
 def _select(path: Path, ds: xr.Dataset, names: dict[str, str]) -> dict[str, str]:
     """Canonical name -> file variable for every variable found (`names` overrides the search)."""
-    found = {key: _find(ds, key) for key in CANONICAL}
+    found = {key: _find(ds, key) for key in OBSERVABLE}
     for key, name in names.items():
-        if key not in CANONICAL or name not in ds.data_vars:
+        if key not in OBSERVABLE or name not in ds.data_vars:
             raise DataError(
-                f"{path}: names[{key!r}] = {name!r}: expected a key of {list(CANONICAL)} "
+                f"{path}: names[{key!r}] = {name!r}: expected a key of {list(OBSERVABLE)} "
                 f"and a variable of {list(ds.data_vars)}"
             )
         found[key] = name

@@ -20,7 +20,7 @@ import time as clock
 
 MiB = 2.0**20
 SPREAD = 0.3  # half-width of the parameter box, unconstrained units
-MODES = ("forward", "gradient")
+MODES = ("forward", "reverse")  # reverse: the reverse-mode gradient
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +28,7 @@ class BatchMeasurement:
     """One combination to measure (plain values only).
 
     Attributes:
-        mode: "forward" or "gradient".
+        mode: "forward" or "reverse" (the gradient).
         batch: columns run together; nz: levels; n_steps: time steps (multiple of steps_per_save).
         float32: single precision (the model is cast; float64 otherwise).
         closure: closure name; its first two parameters vary across the batch.
@@ -55,8 +55,7 @@ def batch_inputs(spec: BatchMeasurement):
     import jax.numpy as jnp
     import numpy as np
 
-    from calib.calibration import eki as ensemble
-    from calib.core import batch
+    from calib.core import batch, sampling
     from calib.core.params import parameter_info
     from calib.core.trainable import Trainable
     from calib.core.tridiag import ThomasSolver
@@ -70,7 +69,7 @@ def batch_inputs(spec: BatchMeasurement):
         model = dataclasses.replace(model, solver=ThomasSolver(unroll=spec.unroll))
     names = tuple(parameter_info(model.closure))[:2]
     trainable = Trainable.select(model.closure, names)
-    values = ensemble.sample_values(
+    values = sampling.sample_values(
         trainable, spec.batch, seed=0, center=trainable.values_of(model.closure), spread=SPREAD
     )
     models, batched = batch.with_parameter_sets(model, batch.unbatched(model), trainable, values)
@@ -176,7 +175,7 @@ def table(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         base = forward.get(key(r))
-        ratio = f"{r['us_per_column_step'] / base:.1f}" if r["mode"] == "gradient" and base else ""
+        ratio = f"{r['us_per_column_step'] / base:.1f}" if r["mode"] == "reverse" and base else ""
         temp = "" if r.get("xla_temp_mib") is None else f"{r['xla_temp_mib']:.1f}"
         precision = "float32" if r["float32"] else "float64"
         chunk = r["chunk"] if r.get("chunk") and r["chunk"] < r["batch"] else "all"

@@ -34,7 +34,7 @@ from calib.core.forcing import Forcing
 from calib.core.grid import Grid
 from calib.core.integrate import scan_saves
 from calib.core.model import ColumnModel, initial_carry
-from calib.core.params import parameter_info
+from calib.core.params import get_parameter, parameter_info
 from calib.core.state import State
 from calib.core.tridiag import default_solver
 
@@ -66,7 +66,7 @@ class GradientProblem:
     @property
     def reference(self) -> np.ndarray:
         """Parameter values of the reference (target) run."""
-        return np.array([float(getattr(self.model.closure, name)) for name in self.names])
+        return np.array([float(get_parameter(self.model.closure, name)) for name in self.names])
 
     @property
     def point(self) -> np.ndarray:
@@ -105,7 +105,7 @@ def kato_phillips(
     )
     initial = State(u=jnp.zeros(nz), v=jnp.zeros(nz), T=16.0 + 0.051 * grid.z_centers, S=jnp.full(nz, 35.0))
     label = f"Kato-Phillips {closure}, nz={nz}, dt={dt:g} s"
-    return _problem(model, initial, n_steps, steps_per_save, names, label, "--nt")
+    return _problem(model, initial, n_steps, steps_per_save, names, label, "--steps")
 
 
 def from_case(
@@ -117,7 +117,9 @@ def from_case(
     label = (
         f"{built.case.name} ({built.model.closure.name}, nz={built.model.grid.nz}, dt={built.model.dt:g} s)"
     )
-    return _problem(built.model, built.initial, n_steps, built.steps_per_save, names, label, f"{path}: --nt")
+    return _problem(
+        built.model, built.initial, n_steps, built.steps_per_save, names, label, f"{path}: --steps"
+    )
 
 
 def _problem(model, initial, n_steps, steps_per_save, names, label, where) -> GradientProblem:
@@ -139,7 +141,7 @@ def _problem(model, initial, n_steps, steps_per_save, names, label, where) -> Gr
 def with_values(problem: GradientProblem, values) -> ColumnModel:
     """The model with the selected closure parameters set to `values` (P,)."""
     return eqx.tree_at(
-        lambda m: [getattr(m.closure, name) for name in problem.names],
+        lambda m: [get_parameter(m.closure, name) for name in problem.names],
         problem.model,
         [values[i] for i in range(len(problem.names))],
     )

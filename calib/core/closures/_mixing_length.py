@@ -14,6 +14,7 @@ same toward the sea floor; both are cumulative minima, so there is no loop over 
 from __future__ import annotations
 
 import abc
+from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -50,6 +51,8 @@ class DistanceLimitedLength(AbstractMixingLength):
     """l_k = l_eps = min(l_N, distance to the surface + surface length, height above the sea
     floor + bottom length) (NEMO's nn_mxl = 0, Blanke & Delecluse 1993)."""
 
+    name: ClassVar[str] = "distance_limited"
+
     def __call__(self, buoyancy_length, grid, bottom_length, surface_length):
         z = grid.z_faces
         length = jnp.minimum(buoyancy_length, jnp.minimum(-z + surface_length, z - z[0] + bottom_length))
@@ -60,6 +63,8 @@ class DistanceLimitedLength(AbstractMixingLength):
 class MinimumUpDownLength(AbstractMixingLength):
     """l_k = l_eps = min(l_up, l_down) (NEMO's nn_mxl = 2)."""
 
+    name: ClassVar[str] = "minimum_up_down"
+
     def __call__(self, buoyancy_length, grid, bottom_length, surface_length):
         l_up, l_down = up_down_lengths(buoyancy_length, grid, bottom_length, surface_length)
         length = jnp.minimum(l_up, l_down)
@@ -69,6 +74,8 @@ class MinimumUpDownLength(AbstractMixingLength):
 class GasparLength(AbstractMixingLength):
     """l_k = min(l_up, l_down) and l_eps = sqrt(l_up l_down) (Gaspar et al. 1990; NEMO's
     default nn_mxl = 3)."""
+
+    name: ClassVar[str] = "gaspar"
 
     def __call__(self, buoyancy_length, grid, bottom_length, surface_length):
         l_up, l_down = up_down_lengths(buoyancy_length, grid, bottom_length, surface_length)

@@ -18,6 +18,7 @@ Everything is computed from the module's fields inside the call, so derivatives 
 from __future__ import annotations
 
 import abc
+from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -54,6 +55,8 @@ class CanutoA(AbstractStabilityFunctions):
     negative root of D(alpha_M = 0), where D vanishes in convection; alpha_M <= `shear_fraction`
     times the smallest positive alpha_M at which D or a numerator vanishes (d5 and n2 < 0).
     """
+
+    name: ClassVar[str] = "canuto_a"
 
     n0: float = eqx.field(static=True, default=0.1070)
     n1: float = eqx.field(static=True, default=0.01741)
@@ -119,14 +122,40 @@ class KanthaClaysonQuasiEquilibrium(AbstractStabilityFunctions):
     flow). `galperin1988()` sets C2 = C3 = 0.
     """
 
-    A1: Scalar = param(0.92, 0.6, 1.2, doc="Mellor-Yamada pressure-strain constant A1")
-    A2: Scalar = param(0.74, 0.4, 1.0, doc="Mellor-Yamada pressure-strain constant A2")
-    B1: Scalar = param(16.6, 12.0, 24.0, doc="Mellor-Yamada dissipation constant B1")
-    B2: Scalar = param(10.1, 5.0, 15.0, doc="Mellor-Yamada dissipation constant B2")
-    C1: Scalar = param(0.08, 0.0, 0.12, doc="Mellor-Yamada pressure-strain constant C1")
-    C2: Scalar = param(0.7, 0.0, 1.0, doc="buoyancy pressure-strain constant C2 (Kantha & Clayson 1994)")
-    C3: Scalar = param(0.2, 0.0, 1.0, doc="buoyancy pressure-strain constant C3 (Kantha & Clayson 1994)")
-    G_H_max: Scalar = param(0.0233, 0.01, 0.03, doc="largest G_H (convective limit)")
+    name: ClassVar[str] = "kantha_clayson"
+
+    A1: Scalar = param(
+        0.92, 0.6, 1.2, doc="Mellor-Yamada pressure-strain constant A1", source="Mellor & Yamada (1982)"
+    )
+    A2: Scalar = param(
+        0.74, 0.4, 1.0, doc="Mellor-Yamada pressure-strain constant A2", source="Mellor & Yamada (1982)"
+    )
+    B1: Scalar = param(
+        16.6, 12.0, 24.0, doc="Mellor-Yamada dissipation constant B1", source="Mellor & Yamada (1982)"
+    )
+    B2: Scalar = param(
+        10.1, 5.0, 15.0, doc="Mellor-Yamada dissipation constant B2", source="Mellor & Yamada (1982)"
+    )
+    C1: Scalar = param(
+        0.08, 0.0, 0.12, doc="Mellor-Yamada pressure-strain constant C1", source="Mellor & Yamada (1982)"
+    )
+    C2: Scalar = param(
+        0.7,
+        0.0,
+        1.0,
+        doc="buoyancy pressure-strain constant C2 (Kantha & Clayson 1994)",
+        source="Kantha & Clayson (1994)",
+    )
+    C3: Scalar = param(
+        0.2,
+        0.0,
+        1.0,
+        doc="buoyancy pressure-strain constant C3 (Kantha & Clayson 1994)",
+        source="Kantha & Clayson (1994)",
+    )
+    G_H_max: Scalar = param(
+        0.0233, 0.01, 0.03, doc="largest G_H (convective limit)", source="Galperin et al. (1988)"
+    )
 
     @classmethod
     def galperin1988(cls) -> KanthaClaysonQuasiEquilibrium:

@@ -9,7 +9,7 @@ into the column.
 from __future__ import annotations
 
 import abc
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -60,6 +60,8 @@ class LawOfTheWall(AbstractWallBoundary):
     """Dirichlet values of the log layer at the wall itself (d = 0):
     k = u*² / c_mu0², epsilon = c_mu0³ k^(3/2) / (kappa z0), each at least its minimum."""
 
+    name: ClassVar[str] = "law_of_the_wall"
+
     def __call__(self, wall, constants):
         c = constants
         u_star_squared = wall.friction_velocity**2
@@ -74,6 +76,8 @@ class LogLayerFlux(AbstractWallBoundary):
     (nu / sigma_eps) |d epsilon/dz| = c_mu0⁴ k² / (sigma_eps s), s = d + z0, which is
     u*⁴ / (sigma_eps s) in the log layer. k is the model's k at the first interior face, so a
     column whose turbulence has not spun up yet receives no spurious epsilon."""
+
+    name: ClassVar[str] = "log_layer_flux"
 
     def __call__(self, wall, constants):
         c = constants
@@ -92,6 +96,8 @@ class LogLayerMixed(AbstractWallBoundary):
     spin-up of the turbulence (with `LawOfTheWall`, Kato–Phillips at dz = 5 m, dt = 600 s gives
     a 20 m instead of 30 m mixed layer).
     """
+
+    name: ClassVar[str] = "log_layer_mixed"
 
     def __call__(self, wall, constants):
         c = constants
@@ -113,7 +119,11 @@ class WaveBreakingFlux(AbstractWallBoundary):
     the wave height, Stacey 1999).
     """
 
-    craig_banner_coefficient: Scalar = param(100.0, 0.0, 250.0, doc="c_w of the TKE flux c_w u*^3")
+    name: ClassVar[str] = "wave_breaking"
+
+    craig_banner_coefficient: Scalar = param(
+        100.0, 0.0, 250.0, doc="c_w of the TKE flux c_w u*^3", source="Craig & Banner (1994)"
+    )
 
     def decay_exponent(self, constants: WallConstants) -> Scalar:
         """Exponent a of k ~ (d + z0)^(-a) in the wave-affected layer."""

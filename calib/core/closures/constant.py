@@ -12,11 +12,17 @@ from calib.core.shapes import Scalar
 
 
 class ConstantDiffusivity(AbstractClosure[None]):
-    """kappa and nu constant in depth and time (the analytic test case closure)."""
+    """Constant eddy viscosity and diffusivity (the analytic test cases).
+
+    kappa and nu constant in depth and time (the analytic test case closure)."""
 
     name: ClassVar[str] = "constant"
-    viscosity: Scalar = param(1e-4, 1e-7, 1.0, units="m2 s-1", doc="eddy viscosity")
-    diffusivity: Scalar = param(1e-5, 1e-8, 1.0, units="m2 s-1", doc="eddy diffusivity")
+    viscosity: Scalar = param(
+        1e-4, 1e-7, 1.0, units="m2 s-1", doc="eddy viscosity", source="analytic test cases"
+    )
+    diffusivity: Scalar = param(
+        1e-5, 1e-8, 1.0, units="m2 s-1", doc="eddy diffusivity", source="analytic test cases"
+    )
 
     def __call__(self, column, closure_state, dt):
         ones = jnp.ones_like(column.N2)

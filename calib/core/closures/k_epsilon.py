@@ -66,7 +66,9 @@ class KEpsilonState(eqx.Module):
 
 
 class KEpsilon(AbstractClosure[KEpsilonState]):
-    """k-epsilon closure (see the module docstring for the equations and the step).
+    """k-ε in generic-length-scale form (Rodi 1987; Umlauf & Burchard 2003, 2005).
+
+    k-epsilon closure (see the module docstring for the equations and the step).
 
     The default c3- = -0.63 gives the steady-state Richardson number 0.25 with the Canuto et
     al. (2001) A stability functions (Umlauf & Burchard 2005); re-tune it when changing them.
@@ -80,25 +82,68 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
     """
 
     name: ClassVar[str] = "k_epsilon"
-    c_epsilon1: Scalar = param(1.44, 1.0, 2.0, doc="shear-production coefficient c1 of the epsilon equation")
-    c_epsilon2: Scalar = param(1.92, 1.5, 2.5, doc="dissipation coefficient c2 of the epsilon equation")
-    c_epsilon3_stable: Scalar = param(-0.63, -1.5, 1.0, doc="buoyancy coefficient c3- where B < 0")
-    c_epsilon3_unstable: Scalar = param(1.0, 0.0, 2.0, doc="buoyancy coefficient c3+ where B > 0")
-    sigma_k: Scalar = param(1.0, 0.5, 2.0, doc="turbulent Schmidt number of k")
-    sigma_epsilon: Scalar = param(1.3, 0.8, 2.0, doc="turbulent Schmidt number of epsilon")
-    von_karman: Scalar = param(0.4, 0.35, 0.45, doc="von Karman constant of the boundary layers")
-    galperin_limit: Scalar = param(0.53, 0.2, 1.0, doc="largest l N / sqrt(2k) in stable stratification")
-    surface_roughness: Scalar = param(0.02, 1e-4, 2.0, units="m", doc="roughness length z0 of the surface")
-    bottom_roughness: Scalar = param(0.01, 1e-5, 0.5, units="m", doc="roughness length z0 of the sea floor")
-    k_min: Scalar = param(1e-10, 1e-14, 1e-6, units="m2 s-2", doc="minimum turbulent kinetic energy")
-    epsilon_min: Scalar = param(1e-12, 1e-16, 1e-8, units="m2 s-3", doc="minimum dissipation rate")
-    background_viscosity: Scalar = param(1e-6, 1e-8, 1e-3, units="m2 s-1", doc="added to the eddy viscosity")
-    background_diffusivity: Scalar = param(
-        1e-7, 1e-9, 1e-3, units="m2 s-1", doc="added to the eddy diffusivity"
+    c_epsilon1: Scalar = param(
+        1.44, 1.0, 2.0, doc="shear-production coefficient c1 of the epsilon equation", source="Rodi (1987)"
     )
-    stability_functions: AbstractStabilityFunctions = CanutoA()
-    surface_boundary: AbstractWallBoundary = LogLayerMixed()
-    bottom_boundary: AbstractWallBoundary = LogLayerMixed()
+    c_epsilon2: Scalar = param(
+        1.92, 1.5, 2.5, doc="dissipation coefficient c2 of the epsilon equation", source="Rodi (1987)"
+    )
+    c_epsilon3_stable: Scalar = param(
+        -0.63,
+        -1.5,
+        1.0,
+        doc="buoyancy coefficient c3- where B < 0",
+        source="Ri_st = 0.25 with Canuto-A (Umlauf & Burchard 2005)",
+    )
+    c_epsilon3_unstable: Scalar = param(
+        1.0, 0.0, 2.0, doc="buoyancy coefficient c3+ where B > 0", source="Burchard (2002)"
+    )
+    sigma_k: Scalar = param(1.0, 0.5, 2.0, doc="turbulent Schmidt number of k", source="Rodi (1987)")
+    sigma_epsilon: Scalar = param(
+        1.3, 0.8, 2.0, doc="turbulent Schmidt number of epsilon", source="Rodi (1987)"
+    )
+    von_karman: Scalar = param(
+        0.4, 0.35, 0.45, doc="von Karman constant of the boundary layers", source="von Kármán constant"
+    )
+    galperin_limit: Scalar = param(
+        0.53, 0.2, 1.0, doc="largest l N / sqrt(2k) in stable stratification", source="Galperin et al. (1988)"
+    )
+    surface_roughness: Scalar = param(
+        0.02, 1e-4, 2.0, units="m", doc="roughness length z0 of the surface", source="GOTM default z0s"
+    )
+    bottom_roughness: Scalar = param(
+        0.01, 1e-5, 0.5, units="m", doc="roughness length z0 of the sea floor", source="typical sea-floor z0"
+    )
+    k_min: Scalar = param(
+        1e-10,
+        1e-14,
+        1e-6,
+        units="m2 s-2",
+        doc="minimum turbulent kinetic energy",
+        source="GOTM default k_min",
+    )
+    epsilon_min: Scalar = param(
+        1e-12, 1e-16, 1e-8, units="m2 s-3", doc="minimum dissipation rate", source="GOTM default eps_min"
+    )
+    background_viscosity: Scalar = param(
+        1e-6,
+        1e-8,
+        1e-3,
+        units="m2 s-1",
+        doc="added to the eddy viscosity",
+        source="molecular viscosity order",
+    )
+    background_diffusivity: Scalar = param(
+        1e-7,
+        1e-9,
+        1e-3,
+        units="m2 s-1",
+        doc="added to the eddy diffusivity",
+        source="molecular diffusivity order",
+    )
+    stability: AbstractStabilityFunctions = CanutoA()
+    surface: AbstractWallBoundary = LogLayerMixed()
+    bottom: AbstractWallBoundary = LogLayerMixed()
 
     def init_state(self, column: Column) -> KEpsilonState:
         """k and epsilon at their minima (the forcing spins the turbulence up)."""
@@ -114,7 +159,7 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
     def _turbulent_viscosities(self, k: Faces, epsilon: Faces, N2: Faces, S2: Faces) -> tuple[Faces, Faces]:
         """(nu_M, nu_H) = (c_mu, c_mu') k² / epsilon (m2 s-1)."""
         time_scale = k / epsilon
-        c_mu, c_mu_prime = self.stability_functions(time_scale**2 * S2, time_scale**2 * N2)
+        c_mu, c_mu_prime = self.stability(time_scale**2 * S2, time_scale**2 * N2)
         return c_mu * k * time_scale, c_mu_prime * k * time_scale
 
     def _walls(self, column: Column, k: Faces, constants: WallConstants):
@@ -131,10 +176,10 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
             centre_distance=grid.dz_faces[0],
             k_near=k[1],
         )
-        return self.bottom_boundary(bottom, constants), self.surface_boundary(surface, constants)
+        return self.bottom(bottom, constants), self.surface(surface, constants)
 
     def __call__(self, column, closure_state, dt):
-        cmu0 = self.stability_functions.neutral_cmu0()
+        cmu0 = self.stability.neutral_cmu0()
         N2, S2 = column.N2, column.S2
         k = closure_state.k
         epsilon = self._limit_dissipation(closure_state.epsilon, k, N2, cmu0)

@@ -12,7 +12,9 @@ from calib.core.shapes import Scalar
 
 
 class PacanowskiPhilander(AbstractClosure[None]):
-    """Pacanowski & Philander (1981), eqs. (1)-(2):
+    """Richardson-number mixing (Pacanowski & Philander 1981) with convective adjustment.
+
+    Pacanowski & Philander (1981), eqs. (1)-(2):
 
         nu    = nu0 / (1 + alpha Ri)^n + nu_b
         kappa = nu0 / (1 + alpha Ri)^(n+1) + kappa_b
@@ -23,13 +25,28 @@ class PacanowskiPhilander(AbstractClosure[None]):
     """
 
     name: ClassVar[str] = "pacanowski_philander"
-    nu0: Scalar = param(1e-2, 1e-4, 1e-1, units="m2 s-1", doc="viscosity at Ri = 0")
-    alpha: Scalar = param(5.0, 0.1, 50.0, doc="Richardson-number sensitivity")
-    exponent: Scalar = param(2.0, 1.0, 3.0, doc="power n of the viscosity law")
-    background_viscosity: Scalar = param(1e-4, 1e-6, 1e-2, units="m2 s-1", doc="nu_b")
-    background_diffusivity: Scalar = param(1e-5, 1e-7, 1e-2, units="m2 s-1", doc="kappa_b")
+    nu0: Scalar = param(
+        1e-2, 1e-4, 1e-1, units="m2 s-1", doc="viscosity at Ri = 0", source="Pacanowski & Philander (1981)"
+    )
+    alpha: Scalar = param(
+        5.0, 0.1, 50.0, doc="Richardson-number sensitivity", source="Pacanowski & Philander (1981)"
+    )
+    exponent: Scalar = param(
+        2.0, 1.0, 3.0, doc="power n of the viscosity law", source="Pacanowski & Philander (1981)"
+    )
+    background_viscosity: Scalar = param(
+        1e-4, 1e-6, 1e-2, units="m2 s-1", doc="nu_b", source="Pacanowski & Philander (1981)"
+    )
+    background_diffusivity: Scalar = param(
+        1e-5, 1e-7, 1e-2, units="m2 s-1", doc="kappa_b", source="Pacanowski & Philander (1981)"
+    )
     convective_diffusivity: Scalar = param(
-        0.1, 1e-3, 10.0, units="m2 s-1", doc="viscosity and diffusivity where N² < 0"
+        0.1,
+        1e-3,
+        10.0,
+        units="m2 s-1",
+        doc="viscosity and diffusivity where N² < 0",
+        source="convective adjustment (NEMO-like)",
     )
 
     def __call__(self, column, closure_state, dt):

@@ -65,27 +65,67 @@ class TKEState(eqx.Module):
 
 
 class TurbulentKineticEnergy(AbstractClosure[TKEState]):
-    """One-equation TKE closure (see the module docstring); defaults are NEMO's."""
+    """One-equation TKE closure of Gaspar et al. (1990) as in NEMO.
+
+    One-equation TKE closure (see the module docstring); defaults are NEMO's."""
 
     name: ClassVar[str] = "tke"
-    c_k: Scalar = param(0.1, 0.01, 1.0, doc="viscosity coefficient: K_m = c_k l_k sqrt(e) (rn_ediff)")
-    c_epsilon: Scalar = param(0.7, 0.1, 2.0, doc="dissipation coefficient c_eps e^1.5 / l_eps (rn_ediss)")
-    surface_tke_coefficient: Scalar = param(67.83, 1.0, 200.0, doc="surface e / u*^2 (rn_ebb)")
-    bottom_tke_coefficient: Scalar = param(3.75, 0.0, 20.0, doc="bottom e / u*_b^2")
-    tke_min: Scalar = param(1e-6, 1e-10, 1e-4, units="m2 s-2", doc="minimum TKE (rn_emin)")
-    surface_tke_min: Scalar = param(1e-4, 1e-8, 1e-2, units="m2 s-2", doc="minimum surface TKE (rn_emin0)")
-    prandtl_slope: Scalar = param(5.0, 1.0, 20.0, doc="Pr = slope * Ri between 1 and prandtl_max")
-    prandtl_max: Scalar = param(10.0, 1.0, 20.0, doc="largest turbulent Prandtl number")
+    c_k: Scalar = param(
+        0.1,
+        0.01,
+        1.0,
+        doc="viscosity coefficient: K_m = c_k l_k sqrt(e) (rn_ediff)",
+        source="NEMO rn_ediff (Madec et al.)",
+    )
+    c_epsilon: Scalar = param(
+        0.7, 0.1, 2.0, doc="dissipation coefficient c_eps e^1.5 / l_eps (rn_ediss)", source="NEMO rn_ediss"
+    )
+    surface_tke_coefficient: Scalar = param(
+        67.83, 1.0, 200.0, doc="surface e / u*^2 (rn_ebb)", source="NEMO rn_ebb"
+    )
+    bottom_tke_coefficient: Scalar = param(
+        3.75, 0.0, 20.0, doc="bottom e / u*_b^2", source="NEMO (3.75 u*_b²)"
+    )
+    tke_min: Scalar = param(
+        1e-6, 1e-10, 1e-4, units="m2 s-2", doc="minimum TKE (rn_emin)", source="NEMO rn_emin"
+    )
+    surface_tke_min: Scalar = param(
+        1e-4, 1e-8, 1e-2, units="m2 s-2", doc="minimum surface TKE (rn_emin0)", source="NEMO rn_emin0"
+    )
+    prandtl_slope: Scalar = param(
+        5.0, 1.0, 20.0, doc="Pr = slope * Ri between 1 and prandtl_max", source="Blanke & Delecluse (1993)"
+    )
+    prandtl_max: Scalar = param(
+        10.0, 1.0, 20.0, doc="largest turbulent Prandtl number", source="Blanke & Delecluse (1993)"
+    )
     surface_length_coefficient: Scalar = param(
-        8e4, 0.0, 2e5, doc="surface mixing length / (u*^2 / g) (kappa times 2e5, NEMO ln_mxl0)"
+        8e4,
+        0.0,
+        2e5,
+        doc="surface mixing length / (u*^2 / g) (kappa times 2e5, NEMO ln_mxl0)",
+        source="NEMO ln_mxl0 (kappa 2e5)",
     )
     minimum_length: Scalar = param(
-        0.04, 1e-3, 1.0, units="m", doc="surface and bottom mixing length floor (rn_mxl0)"
+        0.04,
+        1e-3,
+        1.0,
+        units="m",
+        doc="surface and bottom mixing length floor (rn_mxl0)",
+        source="NEMO rn_mxl0",
     )
-    background_viscosity: Scalar = param(1.2e-4, 1e-7, 1e-2, units="m2 s-1", doc="added to K_m (rn_avm0)")
-    background_diffusivity: Scalar = param(1.2e-5, 1e-8, 1e-2, units="m2 s-1", doc="added to K_rho (rn_avt0)")
+    background_viscosity: Scalar = param(
+        1.2e-4, 1e-7, 1e-2, units="m2 s-1", doc="added to K_m (rn_avm0)", source="NEMO rn_avm0"
+    )
+    background_diffusivity: Scalar = param(
+        1.2e-5, 1e-8, 1e-2, units="m2 s-1", doc="added to K_rho (rn_avt0)", source="NEMO rn_avt0"
+    )
     convective_diffusivity: Scalar = param(
-        100.0, 1e-3, 1e3, units="m2 s-1", doc="K_rho where N^2 < 0 (enhanced vertical diffusion, rn_evd)"
+        100.0,
+        1e-3,
+        1e3,
+        units="m2 s-1",
+        doc="K_rho where N^2 < 0 (enhanced vertical diffusion, rn_evd)",
+        source="NEMO rn_evd",
     )
     mixing_length: AbstractMixingLength = GasparLength()
 
