@@ -17,7 +17,6 @@ import time as clock
 from collections.abc import Sequence
 from pathlib import Path
 
-import equinox as eqx
 import numpy as np
 import xarray as xr
 
@@ -33,7 +32,7 @@ from calib.calibration.monthly import monthly_table
 from calib.calibration.result import FitResult
 from calib.calibration.uncertainty import Uncertainty, laplace
 from calib.common.errors import CalibError, ConfigError
-from calib.common.vocabulary import FITTABLE, display_units
+from calib.common.vocabulary import display_units
 from calib.config.fit import FitSettings, parse_fit_section, with_overrides
 from calib.io.files import write_text
 
@@ -63,11 +62,6 @@ def gather_inputs(cases, observations) -> list[setup.FitInput]:
     loaded = [as_case(case) for case in cases] or [setup.case_from_observations(o) for o in observations]
     paired = observations or [None] * len(loaded)
     return [setup.load_input(case, source) for case, source in zip(loaded, paired, strict=True)]
-
-
-@eqx.filter_jit
-def _predict(theta, problem):
-    return problem.predictions(theta)
 
 
 @dataclasses.dataclass
@@ -119,12 +113,7 @@ class Calibration:
         """Model values of the fitted variables, one dict per experiment (fitted or start values)."""
         trainable = self.problem.trainable
         theta = trainable.to_theta(self.result.fitted_values) if fitted else self.problem.theta_start
-        values = []
-        for group, states in zip(self.problem.groups, _predict(theta, self.problem), strict=True):
-            names = [n for n in FITTABLE if getattr(group.targets, n) is not None]
-            for member in range(group.start_step.shape[0]):
-                values.append({n: np.asarray(getattr(states, n)[member]) for n in names})
-        return values
+        return setup.predicted(self.problem, theta)
 
     def rms_errors(self, fitted: bool = True) -> dict[str, float]:
         """RMS model - observed error per variable over every observed value (physical units)."""

@@ -21,6 +21,7 @@ import yaml
 from calib.calibration.loss import Problem
 from calib.calibration.result import FitResult
 from calib.calibration.uncertainty import Uncertainty, table
+from calib.common.history import history_line
 from calib.config import Case, rebase_paths
 from calib.config.reader import load_yaml
 from calib.core.params import parameter_info
@@ -88,7 +89,9 @@ def history_dataset(result: FitResult, problem: Problem, uncertainty: Uncertaint
         ds["std"] = ("parameter", uncertainty.std, {"long_name": "Laplace standard deviation"})
         ds["sensitivity"] = ("parameter", uncertainty.sensitivity, {"long_name": "|p| ||dr/dp||"})
         ds["correlation"] = (("parameter", "parameter_2"), uncertainty.correlation)
-    ds.attrs = dict(status=result.minimum.status, loss_start=result.loss_start, loss_end=result.loss_end,
+    ds.attrs = dict(Conventions="CF-1.8", title="calib fit: loss and parameters per evaluation",
+                    history=history_line("calib.fit"), status=result.minimum.status,
+                    loss_start=result.loss_start, loss_end=result.loss_end,
                     compile_s=result.minimum.compile_s, run_s=result.minimum.run_s,
                     experiments="; ".join(problem.labels))  # fmt: skip
     return ds

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
@@ -19,6 +20,7 @@ from calib import config
 from calib.calibration import targets as tgt
 from calib.calibration.loss import Experiment, Problem, make_groups
 from calib.common.errors import ConfigError, DataError, one_line
+from calib.common.vocabulary import FITTABLE
 from calib.config import build as builder
 from calib.config.fit import FitSettings, parse_fit_section
 from calib.core.trainable import Trainable
@@ -171,6 +173,22 @@ def build_problem(inputs: list[FitInput], settings: FitSettings) -> tuple[Proble
     return problem, experiments
 
 
+@eqx.filter_jit
+def _predictions(theta, problem: Problem):
+    return problem.predictions(theta)
+
+
+def predicted(problem: Problem, theta) -> list[dict[str, np.ndarray]]:
+    """Model values of the fitted variables at theta, one dict {variable: (n_saves, nz)} per
+    experiment, in the problem's order."""
+    values = []
+    for group, states in zip(problem.groups, _predictions(theta, problem), strict=True):
+        names = [n for n in FITTABLE if getattr(group.targets, n) is not None]
+        for member in range(group.start_step.shape[0]):
+            values.append({n: np.asarray(getattr(states, n)[member]) for n in names})
+    return values
+
+
 def describe(problem: Problem, experiments: list[Experiment]) -> str:
     """One line: experiments, groups and observation counts."""
     counts = tgt.counts([e.targets for e in experiments])
@@ -181,4 +199,4 @@ def describe(problem: Problem, experiments: list[Experiment]) -> str:
     )
 
 
-__all__ = ["FitInput", "build_problem", "case_from_observations", "load_input", "settings_of"]
+__all__ = ["FitInput", "build_problem", "case_from_observations", "load_input", "predicted", "settings_of"]

@@ -104,6 +104,14 @@ def stack(trees: Sequence) -> tuple:
     return jax.tree.unflatten(treedef, stacked), jax.tree.unflatten(treedef, flags)
 
 
+def stack_states(states: Sequence[State]) -> State:
+    """Initial states (nz,) of the members stacked along a new leading axis (B, nz), always
+    (unlike `stack`, which batches only the leaves that differ)."""
+    if not states:
+        raise CalibError("stack_states: no state given; pass one initial state per member")
+    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *states)
+
+
 def unbatched(tree):
     """A `batched` filter tree with no batched leaf (one member used as a batch of one)."""
     return jax.tree.map(lambda _: False, tree)
@@ -292,6 +300,7 @@ __all__ = [
     "simulate_batch",
     "simulate_sharded",
     "stack",
+    "stack_states",
     "unbatched",
     "unpad",
     "warn_float32_gradient",

@@ -1,6 +1,7 @@
 """Data in and out: foreign readers (GOTM text, LESbrary), sign/unit conventions,
-observation files and their alignment onto the model grid, and importers that write
-calib's observation and forcing NetCDF files.
+observation files and their alignment onto the model grid, trajectories as CF NetCDF, importers
+that write calib's observation and forcing NetCDF files, and `files`: the one way calib writes a
+file (refuse to overwrite, atomic, one-line errors).
 
 Submodules are imported on first use (``calib.io.read_gotm_profiles`` etc.), so importing
 one of them, e.g. `calib.io.netcdf`, does not pull in h5py or the other readers.
@@ -24,6 +25,12 @@ _EXPORTS = {
     "load_observations": "observations",
     "import_gotm": "importers",
     "import_lesbrary": "importers",
+    "read_dataset": "netcdf",
+    "read_trajectory": "netcdf",
+    "trajectory_to_dataset": "netcdf",
+    "write_dataset": "netcdf",
+    "atomic_write": "files",
+    "check_outputs": "files",
 }
 
 

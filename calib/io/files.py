@@ -107,6 +107,20 @@ def _temporary(path: Path) -> Path:
     return Path(name)
 
 
+def _culprit(error: BaseException, paths: list[Path], temporaries: list[Path]) -> tuple[Path, Path | None]:
+    """(output, temporary) a failure belongs to: the file the error names, else the temporary
+    written last."""
+    named = getattr(error, "filename", None)
+    for path, temporary in zip(paths, temporaries, strict=True):
+        if named is not None and Path(named) in (path, temporary):
+            return path, temporary
+    existing = [(t.stat().st_mtime_ns, i) for i, t in enumerate(temporaries) if t.exists()]
+    if not existing:
+        return paths[0], None
+    index = max(existing)[1]
+    return paths[index], temporaries[index]
+
+
 @contextlib.contextmanager
 def atomic_writes(paths: Iterable[str | os.PathLike]) -> Iterator[list[Path]]:
     """Temporary paths next to `paths` to write into; renamed onto them when the block ends
@@ -125,8 +139,7 @@ def atomic_writes(paths: Iterable[str | os.PathLike]) -> Iterator[list[Path]]:
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - every writer's failure becomes one line
-            failed = next(((p, t) for p, t in zip(paths, temporaries, strict=True) if t.exists()), None)
-            path, temporary = failed or (paths[0], None)
+            path, temporary = _culprit(error, paths, temporaries)
             raise _fail(error, path, temporary) from None
         for temporary in temporaries:
             os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600
