@@ -203,7 +203,7 @@ def finite_difference(loss_at, closure, path) -> float:
     """d loss / d p by Richardson-extrapolated central differences (error O(h⁴)).
 
     The step is chosen per parameter from the differences themselves: among relative steps
-    1e-2 ... 1e-5, the estimate that agrees best with the one at the next smaller step (large
+    1e-2 ... 1e-6, the estimate that agrees best with the one at the next smaller step (large
     steps meet the nonlinearity, small ones the round-off of a long run)."""
     value = get(closure, path)
 
@@ -212,7 +212,7 @@ def finite_difference(loss_at, closure, path) -> float:
         minus = loss_at(eqx.tree_at(lambda m: get(m, path), closure, value - h), initial_state(), FORCED)
         return float(plus - minus) / (2.0 * h)
 
-    steps = [1e-2, 1e-3, 1e-4, 1e-5]
+    steps = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
     estimates = []
     for relative in steps:
         h = relative * abs(float(value))

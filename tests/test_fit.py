@@ -76,12 +76,12 @@ def relative_errors(result, truth):
 
 def test_twin_experiment_recovers_three_parameters(twin):
     path, truth = twin
-    settings = FitSettings(parameters=NAMES, iterations=20)
+    settings = FitSettings(parameters=NAMES, iterations=40)
     problem, _ = problem_for(path, perturbed(truth), settings)
-    traces = optimise.TRACES["lbfgs"]
+    traces = optimise.TRACES["loss_and_outputs"]
     result = calibrate(problem, settings)
-    assert optimise.TRACES["lbfgs"] - traces <= 1  # one compile for the whole fit
-    assert result.minimum.iterations <= 20
+    assert optimise.TRACES["loss_and_outputs"] - traces <= 1  # one compile for the whole fit
+    assert result.minimum.iterations <= 40 and result.minimum.evaluations <= 80
     assert np.all(relative_errors(result, truth) < 0.01), result.fitted_values
     assert result.loss_end < 1e-6 * result.loss_start
 
@@ -126,7 +126,7 @@ def test_nan_masked_observations_give_finite_loss_and_gradient(twin, tmp_path):
 
     masked = tmp_path / "masked.nc"
     make_observations(masked, case_text(), mutate=mask)
-    settings = FitSettings(parameters=NAMES, iterations=20)
+    settings = FitSettings(parameters=NAMES, iterations=40)
     problem, experiments = problem_for(masked, perturbed(truth), settings)
     targets = np.asarray(experiments[0].targets.T)
     assert np.isnan(targets[2]).all() and np.isnan(targets[:, -3:]).all()
@@ -142,8 +142,8 @@ def test_bounds_are_never_violated():
     trainable = Trainable.select(closure, ("nu0", "alpha"))
     beyond = jnp.asarray([1.0, 500.0])  # both above the upper bounds (0.1, 50)
 
-    def pull(theta, *, data):
-        return jnp.sum((trainable.to_values(theta) / data - 1.0) ** 2)
+    def pull(theta, data):
+        return jnp.sum((trainable.to_values(theta) / data - 1.0) ** 2), None
 
     for name, rate in (("lbfgs", 0.05), ("adam", 5.0)):
         start = trainable.to_theta(jnp.asarray([1e-3, 1.0]))
@@ -155,10 +155,10 @@ def test_bounds_are_never_violated():
         assert np.all(values[-1] > 0.5 * np.asarray(upper))  # pushed against the upper bounds
 
 
-def _cliff(theta, *, data):
+def _cliff(theta, data):
     """(theta - 3)^2 where theta < 1, NaN beyond (a model that diverges past a threshold)."""
     x = theta[0]
-    return jnp.where(x < data, (x - 3.0) ** 2, jnp.nan)
+    return jnp.where(x < data, (x - 3.0) ** 2, jnp.nan), None
 
 
 @pytest.mark.parametrize("name", ["lbfgs", "adam"])
@@ -173,14 +173,14 @@ def test_back_off_on_non_finite_loss(name):
 
 @pytest.mark.parametrize("name", ["lbfgs", "adam"])
 def test_one_trace_for_the_whole_fit(name):
-    def bowl(theta, *, data):  # a new function: no cached compile to reuse
-        return jnp.sum((theta - data) ** 2 * jnp.arange(1.0, 4.0))
+    def bowl(theta, data):  # a new function: no cached compile to reuse
+        return jnp.sum((theta - data) ** 2 * jnp.arange(1.0, 4.0)), None
 
-    before = optimise.TRACES[name]
-    optimise.minimise(
+    before = optimise.TRACES["bowl"]
+    minimum = optimise.minimise(
         bowl, jnp.asarray([1.0, 2.0, 3.0]), jnp.zeros(3), name=name, iterations=15, tolerance=0.0
     )
-    assert optimise.TRACES[name] - before == 1
+    assert optimise.TRACES["bowl"] - before == 1 and minimum.evaluations >= minimum.iterations
 
 
 def test_windows_run_batched_from_observed_states(twin):
@@ -291,12 +291,12 @@ def test_twin_experiment_with_turbulence_closure_from_the_command_line(closure, 
     result = runner.invoke(app, ["run", str(truth_case), "--out", str(tmp_path / "obs.nc"), "-q"])
     assert result.exit_code == 0, result.output
     arguments = ["fit", "--obs", str(tmp_path / "obs.nc"), "--case", str(start_case),
-                 "--params", ",".join(names), "--iterations", "20", "--out", str(tmp_path / "fit"),
+                 "--params", ",".join(names), "--iterations", "40", "--out", str(tmp_path / "fit"),
                  "--no-uncertainty", "-q"]  # fmt: skip
     result = runner.invoke(app, arguments)
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "fit" / "history.json").read_text())
-    assert record["iterations"] <= 20
+    assert record["iterations"] <= 40
     for name in names:
         assert abs(record["fitted"][name] / truth[name] - 1) < 0.01, (name, record["fitted"])
 

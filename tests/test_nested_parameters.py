@@ -17,7 +17,8 @@ time: {start: 2000-01-01, dt: 300 s, duration: 12 h, output_interval: 1 h}
 initial: {T: {type: linear, surface: 16.0, gradient: 0.05}, S: 35.0}
 equation_of_state: {type: linear, rho0: 1027.0, alpha: 2.0e-4, beta: 0.0, T0: 16.0, S0: 35.0}
 forcing: {wind_stress_x: 0.1}
-closure: {name: k_epsilon, stability: kantha_clayson, surface: wave_breaking, parameters: PARAMETERS}
+closure: {name: k_epsilon, stability: kantha_clayson, surface: wave_breaking, schmidt_epsilon: parameter,
+          parameters: PARAMETERS}
 """
 
 
@@ -36,7 +37,7 @@ def test_dotted_names_cover_the_chosen_variants():
     assert info["stability.C1"].lower == 0.0 and info["stability.C1"].source == "Mellor & Yamada (1982)"
     assert parameter_values(closure)["surface.craig_banner_coefficient"] == pytest.approx(100.0)
     options = variant_options(closure)
-    assert set(options) == {"stability", "surface", "bottom"}
+    assert set(options) == {"stability", "surface", "bottom", "schmidt_epsilon", "stable_buoyancy"}
     assert {"canuto_a", "kantha_clayson"} == set(options["stability"])
     moved = set_parameters(closure, {"stability.C1": 0.05})
     assert float(get_parameter(moved, "stability.C1")) == 0.05 and float(closure.stability.C1) == 0.08
@@ -88,5 +89,9 @@ def test_a_nested_parameter_is_fitted_like_a_top_level_one():
     assert result.parameters["stability.C1"] == pytest.approx(0.05, rel=1e-3)
     fitted = result.fitted_case.closure
     assert fitted.parameters["stability.C1"] == pytest.approx(0.05, rel=1e-3)
-    assert fitted.variants == {"stability": "kantha_clayson", "surface": "wave_breaking"}
+    assert fitted.variants == {
+        "stability": "kantha_clayson",
+        "surface": "wave_breaking",
+        "schmidt_epsilon": "parameter",
+    }
     assert np.isfinite(result.result.loss_end)

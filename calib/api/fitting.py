@@ -25,10 +25,11 @@ from calib.api.simulation import CaseLike, as_case, require_float64
 from calib.calibration import outputs, plots
 from calib.calibration import problem as setup
 from calib.calibration import resume as resume_files
-from calib.calibration.calibrate import calibrate
+from calib.calibration.calibrate import calibrate, evaluation_at
 from calib.calibration.landscape import landscape, visited_values
-from calib.calibration.loss import Problem
+from calib.calibration.loss import Problem, loss_and_outputs
 from calib.calibration.monthly import monthly_table
+from calib.calibration.optimise import compile_evaluation
 from calib.calibration.result import FitResult
 from calib.calibration.uncertainty import Uncertainty, laplace
 from calib.common.errors import CalibError, ConfigError
@@ -75,6 +76,7 @@ class Calibration:
         experiments: the runs compared with observations, in the problem's order.
         result: the optimiser's result (history, status, timings).
         uncertainty: the Laplace estimate at the optimum, or None.
+        timings: seconds of each stage: compile, iterations, uncertainty (outputs: set by `write`).
     """
 
     inputs: list[setup.FitInput]
@@ -83,6 +85,7 @@ class Calibration:
     experiments: list
     result: FitResult
     uncertainty: Uncertainty | None
+    timings: dict = dataclasses.field(default_factory=dict)
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -109,11 +112,19 @@ class Calibration:
         """Loss, gradient norm and parameter values per evaluation (what history.nc holds)."""
         return outputs.history_dataset(self.result, self.problem, self.uncertainty)
 
+    def evaluation(self, fitted: bool = True):
+        """The fit's compiled evaluation at the optimum (or the start): loss, gradient, residuals
+        and predictions, kept from the minimisation (evaluated again only after --resume)."""
+        minimum = self.result.minimum
+        kept = minimum.best if fitted else minimum.start
+        if kept is not None and kept.aux is not None:
+            return kept
+        theta = np.asarray(minimum.theta) if fitted else np.asarray(self.problem.theta_start)
+        return evaluation_at(self.problem, theta)
+
     def predictions(self, fitted: bool = True) -> list[dict[str, np.ndarray]]:
         """Model values of the fitted variables, one dict per experiment (fitted or start values)."""
-        trainable = self.problem.trainable
-        theta = trainable.to_theta(self.result.fitted_values) if fitted else self.problem.theta_start
-        return setup.predicted(self.problem, theta)
+        return setup.values_of(self.problem, self.evaluation(fitted).aux[1])
 
     def rms_errors(self, fitted: bool = True) -> dict[str, float]:
         """RMS model - observed error per variable over every observed value (physical units)."""
@@ -127,7 +138,21 @@ class Calibration:
 
     def report(self, extra: str = "") -> str:
         """The text report (what report.txt holds)."""
-        return outputs.report_text(self.result, self.problem, self.uncertainty, self.settings, extra)
+        return outputs.report_text(self.result, self.problem, self.uncertainty, self.settings, extra,
+                                   timings=self.timings, closures=self.consistency())  # fmt: skip
+
+    def consistency(self) -> dict | None:
+        """{"start": ..., "fitted": ...} of the closure's calibration relations (implied kappa,
+        Ri_st, c_mu0; closures that define `consistency`), or None."""
+        closure = self.problem.groups[0].model.closure
+        if not hasattr(closure, "consistency"):
+            return None
+        trainable = self.problem.trainable
+        start = trainable.apply_values(closure, self.result.start_values)
+        fitted = trainable.apply_values(closure, self.result.fitted_values)
+        first = jax.tree.map(lambda x: x[0] if getattr(x, "ndim", 0) > 0 else x, start)
+        second = jax.tree.map(lambda x: x[0] if getattr(x, "ndim", 0) > 0 else x, fitted)
+        return {"start": first.consistency(), "fitted": second.consistency()}
 
     def write(self, out: str | Path, *, landscape_size: int = 15) -> str:
         """Write every output of `calib fit` into the folder `out` (atomically, file by file):
@@ -164,7 +189,7 @@ class Calibration:
         for item in self.inputs:
             outputs.write_fitted_case(item.case, result, out, std)
         outputs.write_history(out, result, problem, self.uncertainty, self.settings)
-        extra += f"\noutputs written in {clock.perf_counter() - started:.1f} s (plots, files)"
+        self.timings["outputs"] = clock.perf_counter() - started
         report = self.report(extra)
         write_text(out / "report.txt", report)
         return report
@@ -212,13 +237,15 @@ def calibrate_inputs(
     else:
         with bar:
             result = calibrate(problem, settings, out=resume_folder, resume=resume, on_evaluation=update)
-    estimate = None
+    timings = dict(compile=result.minimum.compile_s, iterations=result.minimum.run_s)
+    calibration = Calibration(inputs, settings, problem, experiments, result, None, timings)
     if uncertainty:
-        best = min(
-            (row for row in result.minimum.history if row["event"] == "ok"), key=lambda row: row["loss"]
-        )
-        estimate = laplace(problem, result.fitted_values, best.get("gradient"))
-    return Calibration(inputs, settings, problem, experiments, result, estimate)
+        started = clock.perf_counter()
+        evaluate, compile_s = compile_evaluation(loss_and_outputs, problem, problem.theta_start)
+        calibration.uncertainty = laplace(problem, calibration.evaluation(fitted=True), evaluate)
+        timings["uncertainty"] = clock.perf_counter() - started
+        timings["compile"] += compile_s  # EKI: the gradient is compiled for the estimate only
+    return calibration
 
 
 def fit(

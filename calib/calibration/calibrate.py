@@ -1,7 +1,9 @@
 """Run a calibration: minimise the loss of a `Problem`, saving resume files into an output folder.
 
 `calibrate(problem, settings, out=...)` is what `calib fit` calls between building the problem
-and writing the outputs; tests call it directly.
+and writing the outputs; tests call it directly. Before the first step it refuses parameters
+that cannot change the loss in the configuration at hand (an exactly zero gradient, e.g. the
+von Kármán constant under a wall condition that does not use it).
 """
 
 from __future__ import annotations
@@ -15,16 +17,11 @@ import numpy as np
 
 from calib.calibration import resume as resume_files
 from calib.calibration.eki import eki
-from calib.calibration.loss import Problem
-from calib.calibration.optimise import make_optimizer, minimise, strong
+from calib.calibration.loss import Problem, loss_and_outputs
+from calib.calibration.optimise import compile_evaluation, minimise
 from calib.calibration.result import FitResult
-from calib.common.errors import CalibError
+from calib.common.errors import CalibError, ConfigError, ModelDiverged
 from calib.config.fit import FitSettings
-
-
-def loss_value(theta, *, data: Problem):
-    """The loss of a Problem (module level, so compiled steps are shared between fits)."""
-    return data.loss(theta)
 
 
 def identity(problem: Problem, settings: FitSettings) -> dict:
@@ -39,6 +36,19 @@ def identity(problem: Problem, settings: FitSettings) -> dict:
         prior=settings.prior,
         theta_start=[float(x) for x in np.asarray(problem.theta_start)],
     )
+
+
+def check_sensitive(problem: Problem, gradient: np.ndarray, where: str = "fit.parameters") -> None:
+    """Refuse parameters whose gradient at the start is exactly zero: by construction they cannot
+    change the loss here (the closure does not use them in this configuration, or no observation
+    depends on them)."""
+    inert = [name for name, g in zip(problem.trainable.names, gradient, strict=True) if g == 0.0]
+    if inert:
+        raise ConfigError(
+            f"{where}: {', '.join(inert)} cannot change the loss in this configuration (its gradient is "
+            "exactly zero: the closure's variants or the case do not use it); fit other parameters "
+            "(calib closures NAME lists them)"
+        )
 
 
 def calibrate(
@@ -62,6 +72,8 @@ def calibrate(
 
     Raises:
         CalibError: `resume` without `out` or without a matching saved fit there.
+        ConfigError: a parameter that cannot change the loss (`check_sensitive`).
+        ModelDiverged: the loss is not finite at the starting parameters.
     """
     if settings.optimizer == "eki":  # ensemble Kalman inversion: no gradients, no resume files
         if resume:
@@ -70,20 +82,28 @@ def calibrate(
             )
         return eki(problem, iterations=settings.iterations, on_evaluation=on_evaluation)
     fit_identity = identity(problem, settings)
+    started = clock.perf_counter()
+    evaluate, compile_s = compile_evaluation(loss_and_outputs, problem, problem.theta_start)
     loop = None
     if resume:
         if out is None:
             raise CalibError("--resume needs --out DIR, the folder of the interrupted fit")
-        optimizer = make_optimizer(settings.optimizer, settings.iterations, settings.learning_rate)
-        template = strong(optimizer.init(problem.theta_start))
-        loop = resume_files.load(out, template, fit_identity)
+        loop = resume_files.load(out, fit_identity)
+    else:
+        first = evaluate(problem.theta_start)
+        if not first.finite:
+            raise ModelDiverged(
+                "the loss or its gradient is not finite at the starting parameters; start from values "
+                "closer to the defaults (closure.parameters in the case) or shorten time.dt"
+            )
+        check_sensitive(problem, first.gradient)
     save = (lambda state: resume_files.save(out, state, fit_identity)) if out is not None else None
-    started = clock.perf_counter()
     minimum = minimise(
-        loss_value, problem, problem.theta_start,
+        loss_and_outputs, problem, problem.theta_start,
         name=settings.optimizer, iterations=settings.iterations, tolerance=settings.tolerance,
         learning_rate=settings.learning_rate, resume=loop, on_evaluation=on_evaluation, save=save,
-        save_every=settings.save_every, stop_after=stop_after,
+        save_every=settings.save_every, stop_after=stop_after, start=None if resume else first,
+        compile_s=compile_s,
     )  # fmt: skip
     trainable = problem.trainable
     return FitResult(
@@ -95,3 +115,10 @@ def calibrate(
         minimum=minimum,
         wall_s=clock.perf_counter() - started,
     )
+
+
+def evaluation_at(problem: Problem, theta):
+    """The compiled evaluation of the problem's loss (compiled if needed) at theta: loss,
+    gradient and (residuals, predictions)."""
+    evaluate, _ = compile_evaluation(loss_and_outputs, problem, problem.theta_start)
+    return evaluate(theta)

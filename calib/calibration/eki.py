@@ -204,7 +204,8 @@ def eki(
         status = "evaluations"
     trainable = problem.trainable
     minimum = Minimum(np.asarray(history[best]["theta"]), history[best]["loss"], status, len(history) - 1,
-                      history, compile_s, clock.perf_counter() - run_started)  # fmt: skip
+                      history, compile_s, clock.perf_counter() - run_started,
+                      evaluations=history[-1]["evaluations"])  # fmt: skip
     return FitResult(
         names=trainable.names,
         start_values=np.asarray(trainable.to_values(problem.theta_start)),

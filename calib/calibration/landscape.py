@@ -71,9 +71,9 @@ def landscape(problem: Problem, names: tuple[str, str], visited: np.ndarray, *, 
         names = trainable.names
     x = axis_values(trainable, 0, visited[:, 0], size)
     y = axis_values(trainable, 1, visited[:, 1], size)
-    sub = dataclasses.replace(
-        problem, trainable=trainable, theta_start=trainable.to_theta(visited[-1]), prior=jnp.zeros(())
-    )
+    theta = trainable.to_theta(visited[-1])
+    sub = dataclasses.replace(problem, trainable=trainable, theta_start=theta, prior=jnp.zeros(()),
+                              prior_center=theta, prior_scale=jnp.ones_like(theta))  # fmt: skip
     grid_x, grid_y = np.meshgrid(x, y, indexing="ij")
     values = jnp.asarray(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1))
     thetas = jax.vmap(trainable.to_theta)(values)

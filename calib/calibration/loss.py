@@ -1,14 +1,16 @@
 """The calibration loss: weighted, normalised, NaN-safe misfit over windows and cases.
 
     loss(theta) = sum_v w_v / (var_v N_v) sum_{obs of v} (model - observed)^2
-                  + prior * mean((theta - theta_start)^2)
+                  + prior * mean(((theta - theta_default) / sigma)^2)
 
 with w_v the weight of variable v, var_v the variance of its observations (floored, see
 `calib.calibration.targets.VARIANCE_FLOOR`) and N_v their number over every window and case, so the
 data term is the weighted mean squared error in units of each variable's variance (1 ~ as bad
 as a constant at the observed mean), independent of how the record is split into windows.
 Unobserved (NaN) targets contribute exactly zero to the value and to the gradient. The prior
-is a Gaussian pull in the unconstrained space toward the starting parameters.
+is a Gaussian in the unconstrained space centred on the closure's defaults, its standard
+deviations sigma the published spreads of the parameters (`calib.core.params.param`'s
+``spread``, documented with its source), mapped into unconstrained units at the defaults.
 
 Experiments (a window of a case) whose run plan and array shapes agree form a `Group` and run
 batched with `vmap` (windows of one case share the model; cases with equal shapes stack it).
@@ -101,8 +103,11 @@ class Problem(eqx.Module):
         trainable: the fitted parameters and their transforms.
         groups: batched experiments.
         scales: variable -> w_v / (var_v N_v) (see the module docstring).
-        theta_start: unconstrained starting parameters (centre of the prior).
-        prior: weight of the prior.
+        theta_start: unconstrained starting parameters.
+        prior: weight of the prior (0: none).
+        prior_center: unconstrained closure defaults, the centre of the prior.
+        prior_scale: the prior's standard deviations in unconstrained units (the published
+            spreads, `calib.core.params.ParameterInfo.spread`, mapped at the defaults).
         labels: label of each experiment, group by group.
     """
 
@@ -111,31 +116,41 @@ class Problem(eqx.Module):
     scales: dict[str, Float[Array, ""]]
     theta_start: Theta
     prior: Float[Array, ""]
+    prior_center: Theta
+    prior_scale: Theta
     labels: tuple[str, ...] = eqx.field(static=True)
 
     def predictions(self, theta: Theta) -> tuple[State, ...]:
         """Model states of every group at the parameters theta."""
         return tuple(group.states(self.trainable, theta) for group in self.groups)
 
-    def errors(self, theta: Theta) -> list[tuple[str, Array]]:
-        """(variable, misfit (members, n_saves, nz)) of every group and fitted variable at theta;
-        the data term of the loss is sum over them of scales[variable] * sum(misfit²)."""
+    def errors_of(self, predictions: tuple[State, ...]) -> list[tuple[str, Array]]:
+        """(variable, misfit (members, n_saves, nz)) of every group and fitted variable; the data
+        term of the loss is the sum over them of scales[variable] * sum(misfit²)."""
         parts = []
-        for group, states in zip(self.groups, self.predictions(theta), strict=True):
+        for group, states in zip(self.groups, predictions, strict=True):
             for name in FITTABLE:
                 observed = getattr(group.targets, name)
                 if observed is not None:
                     parts.append((name, misfit(getattr(states, name), observed)))
         return parts
 
+    def errors(self, theta: Theta) -> list[tuple[str, Array]]:
+        """`errors_of` the predictions at theta."""
+        return self.errors_of(self.predictions(theta))
+
     def prior_residuals(self, theta: Theta) -> Float[Array, "p"]:
-        """r with prior term = sum(r**2) = prior * mean((theta - theta_start)**2)."""
-        return jnp.sqrt(self.prior / self.trainable.size) * (theta - self.theta_start)
+        """r with prior term = sum(r**2) = prior * mean(((theta - centre) / scale)**2)."""
+        return jnp.sqrt(self.prior / self.trainable.size) * (theta - self.prior_center) / self.prior_scale
+
+    def residuals_of(self, errors: list[tuple[str, Array]], theta: Theta) -> Float[Array, "n"]:
+        """Weighted residuals r (data then prior) with loss = sum(r**2)."""
+        data = [jnp.sqrt(self.scales[name]) * error.reshape(-1) for name, error in errors]
+        return jnp.concatenate([*data, self.prior_residuals(theta)])
 
     def residuals(self, theta: Theta) -> Float[Array, "n"]:
-        """Weighted residuals r (data then prior) with loss = sum(r**2)."""
-        data = [jnp.sqrt(self.scales[name]) * error.reshape(-1) for name, error in self.errors(theta)]
-        return jnp.concatenate([*data, self.prior_residuals(theta)])
+        """`residuals_of` the errors at theta."""
+        return self.residuals_of(self.errors(theta), theta)
 
     def loss_of(self, errors: list[tuple[str, Array]], theta: Theta) -> Float[Array, ""]:
         """The loss from the misfits `errors(theta)` (for callers that need both)."""
@@ -153,6 +168,14 @@ class Problem(eqx.Module):
             for g in self.groups
         )
         return dataclasses.replace(self, groups=groups)
+
+
+def loss_and_outputs(theta: Theta, problem: Problem):
+    """(loss, (weighted residuals, predictions)): what the optimiser, the uncertainty estimate and
+    the outputs need, from one run of the model (compiled once per problem shape)."""
+    predictions = problem.predictions(theta)
+    residuals = problem.residuals_of(problem.errors_of(predictions), theta)
+    return jnp.sum(residuals**2), (residuals, predictions)
 
 
 def _group_key(experiment: Experiment):

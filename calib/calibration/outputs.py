@@ -19,6 +19,7 @@ import xarray as xr
 import yaml
 
 from calib.calibration.loss import Problem
+from calib.calibration.optimise import status_sentence
 from calib.calibration.result import FitResult
 from calib.calibration.uncertainty import Uncertainty, table
 from calib.common.history import history_line
@@ -148,20 +149,33 @@ def _bound_notes(result: FitResult, info) -> list[str]:
 
 
 def report_text(
-    result: FitResult, problem: Problem, uncertainty: Uncertainty | None, settings, extra: str = ""
+    result: FitResult,
+    problem: Problem,
+    uncertainty: Uncertainty | None,
+    settings,
+    extra: str = "",
+    *,
+    timings: dict | None = None,
+    closures: dict | None = None,
 ) -> str:
-    """A short text report."""
+    """A short text report: what was fitted, why it stopped, what each stage cost, the parameters,
+    the closure's calibration relations before and after, and the uncertainty."""
     minimum = result.minimum
     closure = problem.groups[0].model.closure
     info = parameter_info(closure)
+    timings = timings or dict(compile=minimum.compile_s, iterations=minimum.run_s)
+    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in timings.items())
+    sentence = status_sentence(minimum.status, tolerance=settings.tolerance, iterations=settings.iterations,
+                               optimizer=settings.optimizer)  # fmt: skip
+    chosen = "" if settings.parameters else f" (the default calibration set of {type(closure).name})"
     lines = [
         f"calib fit: {type(closure).name} closure, {settings.optimizer}, {runs_summary(problem.labels)}",
-        f"status: {minimum.status} after {minimum.iterations} iterations "
-        f"({len(minimum.history)} evaluations)",
+        f"fitted: {', '.join(result.names)}{chosen}",
+        f"{sentence}, after {minimum.iterations} iterations and {minimum.evaluations} "
+        "evaluations of the model",
         f"loss: {result.loss_start:.6g} -> {result.loss_end:.6g} "
         f"({result.loss_end / result.loss_start if result.loss_start else math.nan:.3g} of the start)",
-        f"time: compile {minimum.compile_s:.1f} s, iterations {minimum.run_s:.1f} s, "
-        f"wall {result.wall_s:.1f} s",
+        f"time: {stages} (wall of the minimisation {result.wall_s:.1f} s)",
         "",
         f"{'parameter':<24}{'start':>13}{'fitted':>13}  bounds",
     ]
@@ -169,6 +183,10 @@ def report_text(
         lines.append(f"{name:<24}{result.start_values[i]:>13.6g}{result.fitted_values[i]:>13.6g}  "
                      f"[{info[name].lower:g}, {info[name].upper:g}] {info[name].units}")  # fmt: skip
     lines += _bound_notes(result, info)
+    if closures:
+        lines += ["", "calibration relations of the closure (start -> fitted):"]
+        for key, before in closures["start"].items():
+            lines.append(f"  {key:<20}{before:>10.4g} -> {closures['fitted'][key]:<10.4g}")
     if uncertainty is not None:
         lines += ["", f"Gauss–Newton (Laplace) estimate from {uncertainty.n_observations} observations, "
                   f"misfit variance {uncertainty.misfit_variance:.3g}:",

@@ -54,13 +54,26 @@ def plot_parameters(path: Path, names, values: np.ndarray, units: dict[str, str]
     return save_figure(figure, path)
 
 
-def _snapshots(experiments) -> list[tuple[int, int]]:
-    """(experiment, save) pairs of three moments spread over the fit."""
-    if len(experiments) == 1:
-        n = experiments[0].n_saves
-        return sorted({(0, max(n // 3 - 1, 0)), (0, max(2 * n // 3 - 1, 0)), (0, n - 1)})
-    chosen = sorted({0, len(experiments) // 2, len(experiments) - 1})
-    return [(e, experiments[e].n_saves - 1) for e in chosen]
+def _observed_saves(experiment, variables) -> np.ndarray:
+    """Indices of the saves at which any fitted variable was observed."""
+    seen = np.zeros(experiment.n_saves, dtype=bool)
+    for name in variables:
+        seen |= np.isfinite(np.asarray(getattr(experiment.targets, name))).any(axis=1)
+    return np.flatnonzero(seen)
+
+
+def _snapshots(experiments, variables) -> list[tuple[int, int]]:
+    """(experiment, save) pairs of up to three observation times spread over the fit (profiles
+    are drawn where there is something to compare with)."""
+    observed = [
+        (e, save)
+        for e, experiment in enumerate(experiments)
+        for save in _observed_saves(experiment, variables)
+    ]
+    if not observed:
+        return [(0, experiments[0].n_saves - 1)]
+    picks = sorted({round(f * (len(observed) - 1)) for f in (1 / 3, 2 / 3, 1.0)})
+    return [observed[i] for i in picks]
 
 
 def plot_profiles(path: Path, experiments, before: list, after: list, variables, z: np.ndarray) -> Path:
@@ -72,7 +85,7 @@ def plot_profiles(path: Path, experiments, before: list, after: list, variables,
         variables: fitted variable names.
         z: cell-centre heights (m).
     """
-    moments = _snapshots(experiments)
+    moments = _snapshots(experiments, variables)
     size = (3.2 * (len(moments) + 1), 3.4 * len(variables))
     figure, axes = new_figure(len(variables), len(moments) + 1, figsize=size, squeeze=False)
     for row, name in enumerate(variables):
@@ -92,16 +105,28 @@ def plot_profiles(path: Path, experiments, before: list, after: list, variables,
 
 
 def _rms_panel(axis, experiments, before, after, name: str) -> None:
-    for values, style, label in ((before, "--", "before"), (after, "-", "after")):
+    """RMS model - observed error at every save with an observation of `name` (points joined
+    within an experiment), before and after."""
+    drawn = False
+    for values, style, label in ((before, "o--", "before"), (after, "o-", "after")):
+        color = "tab:blue" if label == "before" else "tab:red"
         for e, experiment in enumerate(experiments):
-            observed = getattr(experiment.targets, name)
-            with np.errstate(invalid="ignore"):
-                rms = np.sqrt(np.nanmean((values[e][name] - observed) ** 2, axis=1))
-            color = "tab:blue" if label == "before" else "tab:red"
-            axis.plot(experiment.save_times / 86400, rms, style, color=color, label=label if e == 0 else None)
+            observed = np.asarray(getattr(experiment.targets, name))
+            seen = np.isfinite(observed)
+            saves = np.flatnonzero(seen.any(axis=1))
+            if not saves.size:
+                continue
+            errors = np.where(seen, values[e][name] - np.where(seen, observed, 0.0), 0.0)[saves]
+            rms = np.sqrt((errors**2).sum(axis=1) / seen[saves].sum(axis=1))
+            axis.plot(experiment.save_times[saves] / 86400, rms, style, ms=2.5, color=color,
+                      label=label if not drawn or e == 0 else None)  # fmt: skip
+            drawn = True
     axis.set_xlabel("time (days)")
     axis.set_ylabel(f"RMS error of {name} ({display_units(name)})")
-    axis.legend(fontsize=8)
+    if drawn:
+        axis.legend(fontsize=8)
+    else:
+        axis.text(0.5, 0.5, f"no observed {name}", ha="center", va="center", transform=axis.transAxes)
 
 
 def plot_landscape(path: Path, landscape, path_values: np.ndarray | None, units: dict[str, str]) -> Path:

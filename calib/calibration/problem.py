@@ -12,6 +12,7 @@ import dataclasses
 from pathlib import Path
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
@@ -148,9 +149,9 @@ def build_problem(inputs: list[FitInput], settings: FitSettings) -> tuple[Proble
             "fit cases of one closure together"
         )
     first = inputs[0]
-    trainable = Trainable.select(
-        first.built.model.closure, settings.parameters, f"{first.case.source}: fit.parameters"
-    )
+    closure = first.built.model.closure
+    names = settings.parameters or default_parameters(closure)
+    trainable = Trainable.select(closure, names, f"{first.case.source}: fit.parameters")
     experiments = [e for item in inputs for e in experiments_of(item, settings)]
     all_targets = [e.targets for e in experiments]
     counts = tgt.counts(all_targets)
@@ -168,9 +169,32 @@ def build_problem(inputs: list[FitInput], settings: FitSettings) -> tuple[Proble
     }
     groups, experiments = make_groups(experiments)
     labels = tuple(e.label for e in experiments)
-    theta_start = trainable.to_theta(trainable.values_of(first.built.model.closure))
-    problem = Problem(trainable, groups, scales, theta_start, jnp.asarray(float(settings.prior)), labels)
+    theta_start = trainable.to_theta(trainable.values_of(closure))
+    center, scale = prior_of(trainable)
+    prior = jnp.asarray(float(settings.prior))
+    problem = Problem(trainable, groups, scales, theta_start, prior, center, scale, labels)
     return problem, experiments
+
+
+def default_parameters(closure) -> tuple[str, ...]:
+    """The closure's default calibration set (`AbstractClosure.calibration_set`)."""
+    names = tuple(getattr(type(closure), "calibration_set", ()))
+    if not names:
+        raise ConfigError(
+            f"{closure.name} declares no default calibration set; name the parameters to fit with "
+            "--params or fit.parameters (calib closures NAME lists them)"
+        )
+    return names
+
+
+def prior_of(trainable: Trainable) -> tuple[jax.Array, jax.Array]:
+    """(centre, standard deviations) of the prior in unconstrained units: the parameters' class
+    defaults and their published spreads mapped through the transform at the defaults."""
+    defaults = jnp.asarray([info.default for info in trainable.info], dtype=float)
+    spreads = jnp.asarray([info.spread for info in trainable.info], dtype=float)
+    center = trainable.to_theta(defaults)
+    slope = jnp.abs(jnp.diag(jax.jacfwd(trainable.to_theta)(defaults)))  # d theta / d value
+    return center, jnp.maximum(spreads * slope, 1e-6)
 
 
 @eqx.filter_jit
@@ -178,15 +202,20 @@ def _predictions(theta, problem: Problem):
     return problem.predictions(theta)
 
 
-def predicted(problem: Problem, theta) -> list[dict[str, np.ndarray]]:
-    """Model values of the fitted variables at theta, one dict {variable: (n_saves, nz)} per
-    experiment, in the problem's order."""
+def values_of(problem: Problem, predictions) -> list[dict[str, np.ndarray]]:
+    """Predictions (one State per group) as one dict {variable: (n_saves, nz)} of the fitted
+    variables per experiment, in the problem's order."""
     values = []
-    for group, states in zip(problem.groups, _predictions(theta, problem), strict=True):
+    for group, states in zip(problem.groups, predictions, strict=True):
         names = [n for n in FITTABLE if getattr(group.targets, n) is not None]
         for member in range(group.start_step.shape[0]):
             values.append({n: np.asarray(getattr(states, n)[member]) for n in names})
     return values
+
+
+def predicted(problem: Problem, theta) -> list[dict[str, np.ndarray]]:
+    """Model values of the fitted variables at theta (`values_of` a forward run)."""
+    return values_of(problem, _predictions(theta, problem))
 
 
 def describe(problem: Problem, experiments: list[Experiment]) -> str:

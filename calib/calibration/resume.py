@@ -17,11 +17,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
-from calib.calibration.optimise import LoopState, strong
+from calib.calibration.optimise import LoopState
 from calib.common.errors import CalibError, ConfigError
 from calib.io.files import atomic_write, write_text
 
@@ -33,33 +31,23 @@ def _savez(path: Path, arrays: dict) -> None:
         np.savez(handle, **arrays)
 
 
-def _arrays(loop: LoopState) -> dict[str, np.ndarray]:
-    arrays = {"theta": np.asarray(loop.theta)}
-    for index, leaf in enumerate(jax.tree.leaves(loop.opt_state)):
-        arrays[f"state_{index}"] = np.asarray(leaf)
-    if loop.previous is not None:
-        arrays["previous_theta"] = np.asarray(loop.previous[0])
-        for index, leaf in enumerate(jax.tree.leaves(loop.previous[1])):
-            arrays[f"previous_state_{index}"] = np.asarray(leaf)
-    return arrays
-
-
 def save(folder: Path, loop: LoopState, identity: dict[str, Any]) -> None:
     """Save `loop` into `folder` (see the module docstring)."""
     folder = Path(folder)
-    arrays = _arrays(loop)
+    arrays = {"theta": np.asarray(loop.theta), "gradient": np.asarray(loop.gradient)}
+    arrays |= {f"memory_{key}": np.asarray(value) for key, value in loop.memory.items()}
     atomic_write(folder / NPZ, lambda temporary: _savez(temporary, arrays))
     record = dict(
         identity=identity,
         iteration=loop.iteration,
-        max_step=loop.max_step,
+        loss=loop.loss,
+        memory=sorted(loop.memory),
         history=loop.history,
         best=loop.best,
         calm=loop.calm,
-        backoffs=loop.backoffs,
+        evaluations=loop.evaluations,
         status=loop.status,
-        restored=loop.restored,
-        has_previous=loop.previous is not None,
+        checked=loop.checked,
     )
     write_text(folder / JSON, json.dumps(record, indent=1))  # inf/nan as Infinity/NaN (Python reads them)
 
@@ -69,8 +57,8 @@ def exists(folder: Path) -> bool:
     return (Path(folder) / JSON).is_file() and (Path(folder) / NPZ).is_file()
 
 
-def load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
-    """Read the fit saved in `folder`; `template_state` gives the optimiser state's structure.
+def load(folder: Path, identity: dict[str, Any]) -> LoopState:
+    """Read the fit saved in `folder`.
 
     Raises:
         CalibError: no saved fit there, or one of a different fit.
@@ -79,7 +67,7 @@ def load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
     if not exists(folder):
         raise CalibError(f"{folder}: no saved fit to resume ({JSON} missing); run without --resume")
     try:
-        return _load(folder, template_state, identity)
+        return _load(folder, identity)
     except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile) as error:
         raise CalibError(
             f"{folder}: the saved fit cannot be read ({type(error).__name__}: {error}); "
@@ -87,7 +75,7 @@ def load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
         ) from None
 
 
-def _load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
+def _load(folder: Path, identity: dict[str, Any]) -> LoopState:
     record = json.loads((folder / JSON).read_text())
     identity = json.loads(json.dumps(identity))  # tuples -> lists, as stored
     for key, value in identity.items():
@@ -97,24 +85,18 @@ def _load(folder: Path, template_state, identity: dict[str, Any]) -> LoopState:
                 f"{record['identity'].get(key)!r}, now {value!r}); use the same settings or another --out"
             )
     with np.load(folder / NPZ) as arrays:
-        treedef = jax.tree.structure(template_state)
-        count = treedef.num_leaves
-        state = jax.tree.unflatten(treedef, [jnp.asarray(arrays[f"state_{i}"]) for i in range(count)])
-        previous = None
-        if record["has_previous"]:
-            leaves = [jnp.asarray(arrays[f"previous_state_{i}"]) for i in range(count)]
-            previous = (jnp.asarray(arrays["previous_theta"]), strong(jax.tree.unflatten(treedef, leaves)))
-        theta = jnp.asarray(arrays["theta"])
+        memory = {key: np.array(arrays[f"memory_{key}"]) for key in record["memory"]}
+        theta, gradient = np.array(arrays["theta"]), np.array(arrays["gradient"])
     return LoopState(
         iteration=record["iteration"],
         theta=theta,
-        opt_state=strong(state),
-        previous=previous,
-        max_step=float(record["max_step"]),
+        loss=float(record["loss"]),
+        gradient=gradient,
+        memory=memory,
         history=record["history"],
         best=record["best"],
         calm=record["calm"],
-        backoffs=record["backoffs"],
+        evaluations=record["evaluations"],
         status=record["status"],
-        restored=record["restored"],
+        checked=record["checked"],
     )

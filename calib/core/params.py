@@ -26,7 +26,16 @@ import equinox as eqx
 import jax.numpy as jnp
 
 
-def param(default: float, lower: float, upper: float, *, units: str = "1", doc: str = "", source: str = ""):
+def param(
+    default: float,
+    lower: float,
+    upper: float,
+    *,
+    units: str = "1",
+    doc: str = "",
+    source: str = "",
+    spread: float | None = None,
+):
     """A calibratable coefficient, stored as a 0-d array so `eqx.filter_grad` sees it.
 
     Args:
@@ -34,15 +43,24 @@ def param(default: float, lower: float, upper: float, *, units: str = "1", doc: 
         lower, upper: physical bounds (inclusive); a fit never leaves them.
         units: UDUNITS string ("1" for dimensionless).
         doc: one line saying what the coefficient does.
-        source: where the default comes from ("Rodi (1987)", "NEMO rn_ebb", ...).
+        source: where the default (and the spread) come from ("Rodi (1987)", "NEMO rn_ebb", ...).
+        spread: the published spread of the value (one standard deviation, physical units), the
+            width of the prior of a fit; default a quarter of the bounds' width (the bounds as
+            +-2 standard deviations).
     """
     if not lower <= default <= upper:
         raise ValueError(f"default {default} outside bounds [{lower}, {upper}]")
+    spread = (upper - lower) / 4.0 if spread is None else spread
     return eqx.field(
         default=default,
         converter=jnp.asarray,
         metadata=dict(
-            bounds=(float(lower), float(upper)), units=units, doc=doc, source=source, is_param=True
+            bounds=(float(lower), float(upper)),
+            units=units,
+            doc=doc,
+            source=source,
+            spread=float(spread),
+            is_param=True,
         ),
     )
 
@@ -58,6 +76,7 @@ class ParameterInfo:
     units: str
     doc: str
     source: str = ""
+    spread: float = 0.0
 
 
 def _fields(module_or_class: Any) -> list[tuple[dataclasses.Field, Any]]:
@@ -90,8 +109,16 @@ def parameter_info(module_or_class: Any, prefix: str = "") -> dict[str, Paramete
         if meta.get("is_param"):
             lower, upper = meta["bounds"]
             name = prefix + field.name
+            spread = meta.get("spread", (upper - lower) / 4.0)
             out[name] = ParameterInfo(
-                name, float(field.default), lower, upper, meta["units"], meta["doc"], meta.get("source", "")
+                name,
+                float(field.default),
+                lower,
+                upper,
+                meta["units"],
+                meta["doc"],
+                meta.get("source", ""),
+                spread,
             )
         elif _is_submodule(field, value):
             out.update(parameter_info(value, prefix=f"{prefix}{field.name}."))

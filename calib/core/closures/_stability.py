@@ -39,6 +39,22 @@ class AbstractStabilityFunctions(eqx.Module):
     def __call__(self, alpha_M: Faces, alpha_N: Faces) -> tuple[Faces, Faces]:
         """(c_mu, c_mu') >= 0 after clipping alpha_M and alpha_N to their valid range."""
 
+    def steady_alpha_M(self, richardson: Scalar) -> Scalar:
+        """alpha_M of the equilibrium P + B = epsilon at gradient Richardson number Ri, i.e. the
+        root of c_mu(aM, Ri aM) aM - c_mu'(aM, Ri aM) Ri aM = 1 (Newton from the neutral root;
+        differentiable, 30 iterations)."""
+
+        def residual(alpha_M):
+            c_mu, c_mu_prime = self(alpha_M, richardson * alpha_M)
+            return (c_mu - c_mu_prime * richardson) * alpha_M - 1.0
+
+        alpha_M = 1.0 / self.neutral_cmu0() ** 4
+        for _ in range(30):
+            value = residual(alpha_M)
+            slope = (residual(alpha_M * (1.0 + 1e-6)) - value) / (1e-6 * alpha_M)
+            alpha_M = jnp.maximum(alpha_M - value / slope, 1e-3)
+        return alpha_M
+
 
 class CanutoA(AbstractStabilityFunctions):
     """Canuto et al. (2001), version A, in the rational form of Umlauf & Burchard (2005):

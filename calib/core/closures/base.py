@@ -11,7 +11,9 @@ methods:
   the step, and the closure state advanced by dt.
 
 Variants of a closure's physics (stability functions, mixing lengths) are small Modules held
-as fields, never string switches. Adding a closure = one file in this package (see
+as fields, never string switches. `calibration_set` names the coefficients a modeller calibrates
+first (the default of `calib fit`), documented on each closure with their published ranges.
+Adding a closure = one file in this package (see
 `closures/__init__.py`).
 """
 
@@ -43,6 +45,7 @@ class AbstractClosure(eqx.Module, Generic[ClosureState]):
     """Base class of every turbulence closure (see the module docstring)."""
 
     name: ClassVar[str]
+    calibration_set: ClassVar[tuple[str, ...]] = ()  # what `calib fit` fits when no parameter is named
 
     def init_state(self, column: Column) -> ClosureState:
         """Initial closure state for this column (None for algebraic closures)."""

@@ -17,6 +17,7 @@ class ConstantDiffusivity(AbstractClosure[None]):
     kappa and nu constant in depth and time (the analytic test case closure)."""
 
     name: ClassVar[str] = "constant"
+    calibration_set: ClassVar[tuple[str, ...]] = ("viscosity", "diffusivity")
     viscosity: Scalar = param(
         1e-4, 1e-7, 1.0, units="m2 s-1", doc="eddy viscosity", source="analytic test cases"
     )

@@ -25,8 +25,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 
+from calib.core.closures._coefficients import (
+    AbstractEpsilonSchmidt,
+    AbstractStableBuoyancy,
+    LogLayerSchmidt,
+    ParameterBuoyancy,
+    ParameterSchmidt,
+    SteadyRichardson,
+    steady_flux_richardson,
+)
 from calib.core.closures._face_transport import face_system, implicit_face_step
 from calib.core.closures._stability import AbstractStabilityFunctions, CanutoA, KanthaClaysonQuasiEquilibrium
 from calib.core.closures._wall import (
@@ -46,6 +56,10 @@ from calib.core.state import Column
 
 __all__ = [
     "CanutoA",
+    "LogLayerSchmidt",
+    "ParameterBuoyancy",
+    "ParameterSchmidt",
+    "SteadyRichardson",
     "KEpsilon",
     "KEpsilonState",
     "KanthaClaysonQuasiEquilibrium",
@@ -71,8 +85,17 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
     k-epsilon closure (see the module docstring for the equations and the step).
 
     The default c3- = -0.63 gives the steady-state Richardson number 0.25 with the Canuto et
-    al. (2001) A stability functions (Umlauf & Burchard 2005); re-tune it when changing them.
-    sigma_eps = 1.3 and c1, c2 are the standard values (Rodi 1987).
+    al. (2001) A stability functions (Umlauf & Burchard 2005); re-tune it when changing them, or
+    let it follow from Ri_st (``stable_buoyancy: steady_richardson``). c1, c2 are the standard
+    values (Rodi 1987). sigma_eps follows from the log-layer relation kappa² = sigma_eps c_mu0²
+    (c2 - c1) by default (``schmidt_epsilon: log_layer``: 1.20 with the defaults), so fitting c1
+    or c2 keeps kappa; ``schmidt_epsilon: parameter`` uses the parameter sigma_epsilon (1.3) instead
+    (`calib.core.closures._coefficients`). `consistency` reports the implied kappa, Ri_st, c_mu0.
+
+    Default calibration set (`calibration_set`, what `calib fit` fits when no parameter is named):
+    c_epsilon1 (shear production: the entrainment rate of wind-driven layers), c_epsilon3_stable
+    (the stable cut-off of mixing, Ri_st) and sigma_k (the vertical transport of TKE), each within
+    its published range (bounds; the prior spread is documented with each).
 
     Boundary conditions (`calib.core.closures._wall`) default to `LogLayerMixed` at both ends:
     Dirichlet log-layer k at the wall and the log-layer epsilon flux through the centre of the
@@ -82,26 +105,31 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
     """
 
     name: ClassVar[str] = "k_epsilon"
+    calibration_set: ClassVar[tuple[str, ...]] = ("c_epsilon1", "c_epsilon3_stable", "sigma_k")
     c_epsilon1: Scalar = param(
-        1.44, 1.0, 2.0, doc="shear-production coefficient c1 of the epsilon equation", source="Rodi (1987)"
-    )
+        1.44, 1.3, 1.6, doc="shear-production coefficient c1 of the epsilon equation",
+        source="Rodi (1987); 1.40-1.55 in the models reviewed by Burchard (2002)", spread=0.05,
+    )  # fmt: skip
     c_epsilon2: Scalar = param(
         1.92, 1.5, 2.5, doc="dissipation coefficient c2 of the epsilon equation", source="Rodi (1987)"
     )
     c_epsilon3_stable: Scalar = param(
-        -0.63,
-        -1.5,
-        1.0,
-        doc="buoyancy coefficient c3- where B < 0",
-        source="Ri_st = 0.25 with Canuto-A (Umlauf & Burchard 2005)",
-    )
+        -0.63, -1.0, 0.0, doc="buoyancy coefficient c3- where B < 0",
+        source="Ri_st = 0.25 with Canuto-A (Umlauf & Burchard 2005); -0.4 (Burchard & Baumert 1995) to -0.63",
+        spread=0.12,
+    )  # fmt: skip
     c_epsilon3_unstable: Scalar = param(
         1.0, 0.0, 2.0, doc="buoyancy coefficient c3+ where B > 0", source="Burchard (2002)"
     )
-    sigma_k: Scalar = param(1.0, 0.5, 2.0, doc="turbulent Schmidt number of k", source="Rodi (1987)")
+    sigma_k: Scalar = param(
+        1.0, 0.5, 2.0, doc="turbulent Schmidt number of k",
+        source="Rodi (1987); 0.8-1.4 in Umlauf & Burchard (2003)",
+        spread=0.2,
+    )  # fmt: skip
     sigma_epsilon: Scalar = param(
-        1.3, 0.8, 2.0, doc="turbulent Schmidt number of epsilon", source="Rodi (1987)"
-    )
+        1.3, 0.8, 2.0, doc="turbulent Schmidt number of epsilon (with schmidt_epsilon: parameter)",
+        source="Rodi (1987)",
+    )  # fmt: skip
     von_karman: Scalar = param(
         0.4, 0.35, 0.45, doc="von Karman constant of the boundary layers", source="von Kármán constant"
     )
@@ -144,6 +172,22 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
     stability: AbstractStabilityFunctions = CanutoA()
     surface: AbstractWallBoundary = LogLayerMixed()
     bottom: AbstractWallBoundary = LogLayerMixed()
+    schmidt_epsilon: AbstractEpsilonSchmidt = LogLayerSchmidt()
+    stable_buoyancy: AbstractStableBuoyancy = ParameterBuoyancy()
+
+    def consistency(self) -> dict[str, float]:
+        """The closure's calibration relations as numbers: c_mu0, sigma_eps used, the kappa the
+        log-layer relation implies (sqrt(sigma_eps c_mu0² (c2 - c1))), c3- used and the
+        steady-state Richardson number Ri_st it implies (host-side diagnostics for reports)."""
+        import numpy as np
+
+        cmu0 = float(self.stability.neutral_cmu0())
+        sigma = float(self.schmidt_epsilon(self, cmu0))
+        c1, c2 = float(self.c_epsilon1), float(self.c_epsilon2)
+        c3 = float(self.stable_buoyancy(self))
+        kappa = float(np.sqrt(max(sigma * cmu0**2 * (c2 - c1), 0.0)))
+        return dict(c_mu0=cmu0, sigma_epsilon=sigma, kappa=kappa, c_epsilon3_stable=c3,
+                    steady_richardson=steady_richardson_number(self.stability, c1, c2, c3))  # fmt: skip
 
     def init_state(self, column: Column) -> KEpsilonState:
         """k and epsilon at their minima (the forcing spins the turbulence up)."""
@@ -180,6 +224,8 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
 
     def __call__(self, column, closure_state, dt):
         cmu0 = self.stability.neutral_cmu0()
+        sigma_epsilon = self.schmidt_epsilon(self, cmu0)
+        c3_stable = self.stable_buoyancy(self)
         N2, S2 = column.N2, column.S2
         k = closure_state.k
         epsilon = self._limit_dissipation(closure_state.epsilon, k, N2, cmu0)
@@ -189,7 +235,7 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
         buoyancy_production = -nu_H * N2
         k_source = shear_production + jnp.maximum(buoyancy_production, 0.0)
         k_sink_rate = (epsilon + jnp.maximum(-buoyancy_production, 0.0)) / k
-        c3 = jnp.where(buoyancy_production > 0.0, self.c_epsilon3_unstable, self.c_epsilon3_stable)
+        c3 = jnp.where(buoyancy_production > 0.0, self.c_epsilon3_unstable, c3_stable)
         production = self.c_epsilon1 * shear_production + c3 * buoyancy_production
         epsilon_source = epsilon / k * jnp.maximum(production, 0.0)
         epsilon_sink_rate = (self.c_epsilon2 * epsilon + jnp.maximum(-production, 0.0)) / k
@@ -198,7 +244,7 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
             cmu0=cmu0,
             von_karman=self.von_karman,
             sigma_k=self.sigma_k,
-            sigma_epsilon=self.sigma_epsilon,
+            sigma_epsilon=sigma_epsilon,
             c_epsilon2=self.c_epsilon2,
             k_min=self.k_min,
             epsilon_min=self.epsilon_min,
@@ -209,7 +255,7 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
             [
                 face_system(k, nu_M / self.sigma_k, k_source, k_sink_rate, k_bottom, k_surface, grid, dt),
                 face_system(
-                    epsilon, nu_M / self.sigma_epsilon, epsilon_source, epsilon_sink_rate,
+                    epsilon, nu_M / sigma_epsilon, epsilon_source, epsilon_sink_rate,
                     epsilon_bottom, epsilon_surface, grid, dt,
                 ),
             ]
@@ -221,3 +267,22 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
             momentum=nu_M + self.background_viscosity, tracers=nu_H + self.background_diffusivity
         )
         return diffusivities, KEpsilonState(k=k_new, epsilon=epsilon_new)
+
+
+def steady_richardson_number(stability, c1: float, c2: float, c3: float) -> float:
+    """The gradient Richardson number Ri_st of the equilibrium whose flux Richardson number is
+    Rf = (c2 - c1) / (c2 - c3): the first crossing on 0 < Ri <= 1 (2000 points, then linear
+    interpolation); NaN when there is none."""
+    import numpy as np
+
+    target = (c2 - c1) / (c2 - c3) if c2 != c3 else np.inf
+    grid = np.linspace(0.005, 1.0, 2000)
+    flux = jax.jit(jax.vmap(lambda ri: steady_flux_richardson(stability, ri)))
+    values = np.asarray(flux(jnp.asarray(grid))) - target
+    finite = np.isfinite(values[:-1]) & np.isfinite(values[1:])
+    crossing = np.flatnonzero(finite & (values[:-1] * values[1:] <= 0))
+    if not crossing.size:
+        return float("nan")
+    i = crossing[0]
+    weight = values[i] / (values[i] - values[i + 1]) if values[i] != values[i + 1] else 0.0
+    return float(grid[i] + weight * (grid[i + 1] - grid[i]))

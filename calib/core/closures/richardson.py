@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import jax.numpy as jnp
 
+from calib.core.closures._convection import enhanced
 from calib.core.closures.base import AbstractClosure, Diffusivities
 from calib.core.params import param
 from calib.core.shapes import Scalar
@@ -21,10 +22,12 @@ class PacanowskiPhilander(AbstractClosure[None]):
 
     with the gradient Richardson number Ri = N² / S² clipped at 0 (unstable faces mix as if
     neutral). Where N² < 0 the diffusivity and viscosity are raised to `convective_diffusivity`
-    (convective adjustment, as in NEMO's enhanced vertical diffusion).
+    (convective adjustment, as in NEMO's enhanced vertical diffusion), blended in continuously over
+    0 > N² > -1e-8 s-2 (`calib.core.closures._convection`).
     """
 
     name: ClassVar[str] = "pacanowski_philander"
+    calibration_set: ClassVar[tuple[str, ...]] = ("nu0", "alpha")
     nu0: Scalar = param(
         1e-2, 1e-4, 1e-1, units="m2 s-1", doc="viscosity at Ri = 0", source="Pacanowski & Philander (1981)"
     )
@@ -54,7 +57,6 @@ class PacanowskiPhilander(AbstractClosure[None]):
         damping = 1.0 / (1.0 + self.alpha * jnp.minimum(Ri, 1e6))
         nu = self.nu0 * damping**self.exponent + self.background_viscosity
         kappa = self.nu0 * damping ** (self.exponent + 1.0) + self.background_diffusivity
-        unstable = column.N2 < 0.0
-        nu = jnp.where(unstable, jnp.maximum(nu, self.convective_diffusivity), nu)
-        kappa = jnp.where(unstable, jnp.maximum(kappa, self.convective_diffusivity), kappa)
+        nu = enhanced(nu, self.convective_diffusivity, column.N2)
+        kappa = enhanced(kappa, self.convective_diffusivity, column.N2)
         return Diffusivities(momentum=nu, tracers=kappa), None

@@ -70,6 +70,7 @@ class TurbulentKineticEnergy(AbstractClosure[TKEState]):
     One-equation TKE closure (see the module docstring); defaults are NEMO's."""
 
     name: ClassVar[str] = "tke"
+    calibration_set: ClassVar[tuple[str, ...]] = ("c_k", "c_epsilon", "surface_tke_coefficient")
     c_k: Scalar = param(
         0.1,
         0.01,
