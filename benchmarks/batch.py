@@ -149,6 +149,8 @@ forcing: {latitude: 45, wind_stress_x: 0.1, heat_flux: -50}
 closure: {name: pacanowski_philander, parameters: PARAMETERS}
 """
 NAMES = ("nu0", "alpha", "background_viscosity")
+
+
 def _loss(theta, data):
     return data.loss(theta), None
 

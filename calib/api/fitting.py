@@ -17,6 +17,7 @@ import time as clock
 from collections.abc import Sequence
 from pathlib import Path
 
+import jax
 import numpy as np
 import xarray as xr
 
@@ -77,6 +78,7 @@ class Calibration:
         result: the optimiser's result (history, status, timings).
         uncertainty: the Laplace estimate at the optimum, or None.
         timings: seconds of each stage: compile, iterations, uncertainty (outputs: set by `write`).
+        relations: the closure's calibration relations before and after (`consistency`, cached).
     """
 
     inputs: list[setup.FitInput]
@@ -86,6 +88,7 @@ class Calibration:
     result: FitResult
     uncertainty: Uncertainty | None
     timings: dict = dataclasses.field(default_factory=dict)
+    relations: dict | None = dataclasses.field(default=None, repr=False)
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -144,6 +147,8 @@ class Calibration:
     def consistency(self) -> dict | None:
         """{"start": ..., "fitted": ...} of the closure's calibration relations (implied kappa,
         Ri_st, c_mu0; closures that define `consistency`), or None."""
+        if self.relations is not None:
+            return self.relations
         closure = self.problem.groups[0].model.closure
         if not hasattr(closure, "consistency"):
             return None
@@ -152,7 +157,8 @@ class Calibration:
         fitted = trainable.apply_values(closure, self.result.fitted_values)
         first = jax.tree.map(lambda x: x[0] if getattr(x, "ndim", 0) > 0 else x, start)
         second = jax.tree.map(lambda x: x[0] if getattr(x, "ndim", 0) > 0 else x, fitted)
-        return {"start": first.consistency(), "fitted": second.consistency()}
+        self.relations = {"start": first.consistency(), "fitted": second.consistency()}
+        return self.relations
 
     def write(self, out: str | Path, *, landscape_size: int = 15) -> str:
         """Write every output of `calib fit` into the folder `out` (atomically, file by file):

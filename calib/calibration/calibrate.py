@@ -96,7 +96,8 @@ def calibrate(
                 "the loss or its gradient is not finite at the starting parameters; start from values "
                 "closer to the defaults (closure.parameters in the case) or shorten time.dt"
             )
-        check_sensitive(problem, first.gradient)
+        if first.loss > 0.0:  # a loss of exactly zero has a zero gradient: nothing to refuse
+            check_sensitive(problem, first.gradient)
     save = (lambda state: resume_files.save(out, state, fit_identity)) if out is not None else None
     minimum = minimise(
         loss_and_outputs, problem, problem.theta_start,

@@ -24,12 +24,13 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 from jaxtyping import Array, Float, Int
 
 from calib.calibration.targets import Targets
 from calib.common.vocabulary import FITTABLE
 from calib.core.integrate import run_saves
-from calib.core.model import ColumnModel, initial_carry
+from calib.core.model import Carry, ColumnModel, initial_carry, step
 from calib.core.state import State
 from calib.core.trainable import Theta, Trainable
 
@@ -47,6 +48,8 @@ class Experiment:
         targets: observations at the n_saves saves after the start.
         save_times: seconds since the time origin of those saves.
         origin: the time origin (the case's start), datetime64.
+        spin_up_steps: steps of closure spin-up before a window that starts from observed
+            profiles (`spun_up`; 0 for a window at the case's start).
     """
 
     label: str
@@ -59,6 +62,23 @@ class Experiment:
     targets: Targets
     save_times: np.ndarray
     origin: np.datetime64
+    spin_up_steps: int = 0
+
+
+def spun_up(model: ColumnModel, carry: Carry, steps: int) -> Carry:
+    """The carry with the closure's state spun up: `steps` steps of the model from the window's
+    initial state with the forcing held at the window's start, of which only the closure's state
+    (TKE, epsilon, ...) and diffusivities are kept; the mean state stays the observed one. A
+    window that starts from observed profiles then begins with turbulence in balance with them
+    instead of at its minima. Differentiable (each spin-up step checkpointed)."""
+
+    def one(c, _):
+        c = step(model, c)
+        return eqx.tree_at(lambda c: c.step, c, carry.step), None  # the clock stays at the start
+
+    spun, _ = lax.scan(jax.checkpoint(one), carry, None, length=steps)
+    return Carry(step=carry.step, state=carry.state, closure_state=spun.closure_state,
+                 diffusivities=spun.diffusivities)  # fmt: skip
 
 
 class Group(eqx.Module):
@@ -72,6 +92,7 @@ class Group(eqx.Module):
     steps_per_save: int = eqx.field(static=True)
     checkpoint: str = eqx.field(static=True)
     model_batched: bool = eqx.field(static=True)
+    spin_up_steps: int = eqx.field(static=True, default=0)
 
     def states(self, trainable: Trainable, theta: Theta) -> State:
         """Saved states after the start of every member, leaves (members, n_saves, nz)."""
@@ -80,6 +101,9 @@ class Group(eqx.Module):
             model = eqx.tree_at(lambda m: m.closure, model, trainable.apply(model.closure, theta))
             carry = initial_carry(model, initial)
             carry = eqx.tree_at(lambda c: c.step, carry, start_step)
+            if self.spin_up_steps:  # windows at the case's start begin from its own initial state
+                warm = spun_up(model, carry, self.spin_up_steps)
+                carry = jax.tree.map(lambda a, b: jnp.where(start_step > 0, a, b), warm, carry)
             _, saved = run_saves(model, carry, self.n_saves, self.steps_per_save, checkpoint=self.checkpoint)
             return saved[0]
 
@@ -182,7 +206,12 @@ def _group_key(experiment: Experiment):
     dynamic, static = eqx.partition(experiment.model, eqx.is_array)
     shapes = tuple((leaf.shape, leaf.dtype) for leaf in jax.tree.leaves(dynamic))
     observed = tuple(name for name in FITTABLE if getattr(experiment.targets, name) is not None)
-    plan = (experiment.n_saves, experiment.steps_per_save, experiment.checkpoint)
+    plan = (
+        experiment.n_saves,
+        experiment.steps_per_save,
+        experiment.checkpoint,
+        experiment.spin_up_steps > 0,
+    )
     return plan, observed, jax.tree.structure(dynamic), jax.tree.structure(static), shapes
 
 
@@ -218,6 +247,7 @@ def make_groups(experiments: list[Experiment]) -> tuple[tuple[Group, ...], list[
             steps_per_save=first.steps_per_save,
             checkpoint=first.checkpoint,
             model_batched=not shared,
+            spin_up_steps=max(m.spin_up_steps for m in members),
         ))  # fmt: skip
         ordered += members
     return tuple(groups), ordered

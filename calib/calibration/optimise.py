@@ -20,8 +20,8 @@ Stopping (the first that holds; `tolerance` is relative):
 - ``gradient``: the largest |d loss / d theta| <= tolerance * loss;
 - ``loss``: the relative decrease (L_prev - L) / L_prev stays below `tolerance` (Adam: in
   absolute value) for `PATIENCE` consecutive iterations (2 for L-BFGS, 5 for Adam);
-- ``exact``: loss <= 1e-30 or below 1e-20 of the starting loss (a twin experiment without
-  noise, fitted to rounding);
+- ``exact``: loss <= 1e-20 (the loss is normalised, so this is rounding) or below 1e-20 of
+  the starting loss (a twin experiment without noise, fitted to rounding);
 - ``line_search``: no trial step lowered the loss (L-BFGS; a minimum to the model's precision);
 - ``iterations``: the budget of parameter updates is spent;
 - ``diverged``: every step tried from the last good point gave a non-finite loss.
@@ -57,7 +57,7 @@ MAX_TRIALS = 12  # backtracking trials before giving up
 WOLFE_TRIALS = 10  # iterations of the strong-Wolfe search
 ROUNDING = 1e-20  # a loss below this fraction of the start's is at the level of rounding: exact
 MAX_BACKOFFS = 12  # Adam: halvings of a step that reached a non-finite loss
-EXACT = 1e-30
+EXACT = 1e-20  # the loss is normalised (1 = as bad as a constant at the observed mean): this is rounding
 _COMPILED: dict = {}
 
 

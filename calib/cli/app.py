@@ -68,6 +68,22 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, sum
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="More detail: settings, timings, files.")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")]
 Float32 = Annotated[bool, typer.Option("--float32", help="Single precision (default: float64).")]
+CacheDir = Annotated[
+    str | None,
+    typer.Option(
+        "--cache-dir", help="Compilation cache folder (default ~/.cache/calib/jax; 'off' disables)."
+    ),
+]
+NoCache = Annotated[
+    bool, typer.Option("--no-cache", help="Compile without the persistent compilation cache.")
+]
+
+
+def compilation_cache(folder: str | None, off: bool) -> None:
+    """Turn on JAX's persistent compilation cache for this command (`calib.api.cache`)."""
+    from calib.api.cache import enable_compilation_cache
+
+    enable_compilation_cache("off" if off else folder)
 
 
 class Reporter:
@@ -170,12 +186,15 @@ __all__ = [
     "EXIT_DIVERGED",
     "EXIT_INTERRUPTED",
     "Debug",
+    "CacheDir",
     "Float32",
     "Force",
+    "NoCache",
     "Quiet",
     "Reporter",
     "Verbose",
     "app",
+    "compilation_cache",
     "console",
     "enable_float64",
     "friendly_errors",

@@ -7,13 +7,16 @@ from typing import Annotated
 import typer
 
 from calib.cli.app import (
+    CacheDir,
     Debug,
     Float32,
     Force,
+    NoCache,
     Quiet,
     Reporter,
     Verbose,
     app,
+    compilation_cache,
     enable_float64,
     friendly_errors,
 )
@@ -64,11 +67,14 @@ def run_batch(
     float32: Float32 = False,
     chunk: Annotated[int | None, typer.Option(min=0, help=CHUNK_HELP)] = None,
     force: Force = False,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
     enable_float64(float32)
+    compilation_cache(cache_dir, no_cache)
     from calib import config
     from calib.api.ensembles import EnsembleRequest
     from calib.api.ensembles import run_batch as run_cases

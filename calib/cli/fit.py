@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from calib.cli.app import Debug, Quiet, Reporter, Verbose, app, console, friendly_errors, pick
+from calib.cli.app import (
+    CacheDir,
+    Debug,
+    NoCache,
+    Quiet,
+    Reporter,
+    Verbose,
+    app,
+    compilation_cache,
+    console,
+    friendly_errors,
+    pick,
+)
 
 FIT_HELP = (
     "Fit closure parameters to observations with exact gradients (L-BFGS or Adam), or with ensemble "
@@ -84,6 +96,8 @@ def fit(
     no_uncertainty: Annotated[
         bool, typer.Option("--no-uncertainty", help="Skip the Laplace estimate.")
     ] = False,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -91,6 +105,7 @@ def fit(
     from calib.cli.app import enable_float64
 
     enable_float64()
+    compilation_cache(cache_dir, no_cache)
     from calib.api import fitting
     from calib.calibration.problem import describe, settings_of
     from calib.config.fit import with_overrides

@@ -7,13 +7,16 @@ from typing import Annotated
 import typer
 
 from calib.cli.app import (
+    CacheDir,
     Debug,
     Float32,
     Force,
+    NoCache,
     Quiet,
     Reporter,
     Verbose,
     app,
+    compilation_cache,
     enable_float64,
     friendly_errors,
     out,
@@ -36,6 +39,8 @@ def run(
     ] = None,
     force: Force = False,
     float32: Float32 = False,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -43,6 +48,7 @@ def run(
     """Simulate a case and write a CF-style NetCDF trajectory, then print a summary."""
     started = clock.perf_counter()
     enable_float64(float32)
+    compilation_cache(cache_dir, no_cache)
     from calib import config
     from calib.api import simulation
     from calib.io.files import check_outputs

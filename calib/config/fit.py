@@ -16,6 +16,9 @@ optional; a command-line option overrides the key of the same meaning::
       learning_rate: 0.05            # Adam peak learning rate in unconstrained units
       prior: 0.0                     # weight of the pull toward the starting values
       save_every: 5                  # iterations between resume saves (--save-every)
+      checkpoint: auto               # checkpoint scheme of the gradient: auto (step when the saved
+                                     # states fit in CHECKPOINT_MEMORY, else recursive) or a scheme
+      spin_up: 1 day                 # closure spin-up of windows that start from observed profiles
       time_tolerance: 30 min         # largest |observation time - save time| (default half
                                      # the output interval)
       landscape: [nu0, alpha]        # also map the loss over these two (--landscape)
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from calib.common.errors import ConfigError
-from calib.common.vocabulary import FITTABLE
+from calib.common.vocabulary import CHECKPOINT_SCHEMES, FITTABLE
 from calib.config.reader import Node, comma_list
 
 FIT_KEYS = (
@@ -48,6 +51,8 @@ FIT_KEYS = (
     "save_every",
     "checkpoint_every",  # the old name of save_every
     "time_tolerance",
+    "checkpoint",
+    "spin_up",
     "landscape",
 )
 OPTIMIZERS = ("lbfgs", "adam", "eki")  # eki: calib.calibration.eki (derivative-free)
@@ -74,6 +79,8 @@ class FitSettings:
         prior: weight of the Gaussian pull toward the starting values (unconstrained space).
         save_every: iterations between saves of the resume files (`calib fit --resume`).
         time_tolerance: largest |observation time - save time| (s), None = half an interval.
+        checkpoint: checkpoint scheme of the loss gradient, or "auto" (`calib.calibration.problem`).
+        spin_up: seconds of closure spin-up for windows that start from observed profiles.
         landscape: two parameter names to map the loss over, or None.
     """
 
@@ -89,6 +96,8 @@ class FitSettings:
     prior: float = 0.0
     save_every: int = 5
     time_tolerance: float | None = None
+    checkpoint: str = "auto"
+    spin_up: float = 86400.0
     landscape: tuple[str, str] | None = None
 
 
@@ -127,6 +136,12 @@ def parse_fit_section(section: dict[str, Any], source: str, base_dir: Path) -> F
             values["save_every"] = fields[key].integer(1, "give a number of iterations >= 1")
     if "time_tolerance" in fields:
         values["time_tolerance"] = fields["time_tolerance"].duration("time tolerance")
+    if "checkpoint" in fields:
+        values["checkpoint"] = fields["checkpoint"].choice(("auto", *CHECKPOINT_SCHEMES))
+    if "spin_up" in fields:
+        values["spin_up"] = fields["spin_up"].duration("spin-up", positive=False)
+        if values["spin_up"] < 0:
+            fields["spin_up"].fail("must be >= 0", "give a duration such as '1 day', or 0 to start cold")
     if "landscape" in fields:
         pair = names(fields["landscape"], "write two parameter names, e.g. [nu0, alpha]")
         if len(pair) != 2:

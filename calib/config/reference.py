@@ -140,6 +140,8 @@ def _keys() -> list[Key]:
         K("fit.prior", "number >= 0", "", "0", "weight of the Gaussian pull toward the starting values (--prior)", "0.1"),
         K("fit.save_every", "integer >= 1", "iterations", "5", "iterations between saves of the resume files (--save-every)", "5"),
         K("fit.checkpoint_every", "integer >= 1", "iterations", "5", "old name of fit.save_every", "5"),
+        K("fit.checkpoint", "text", "", "auto", f"checkpoint scheme of the loss gradient: auto (step when the saved states fit in 1 GiB, else recursive) or one of {', '.join(CHECKPOINT_SCHEMES)}", "step"),
+        K("fit.spin_up", "duration", "s", "1 day", "closure spin-up for windows that start from observed profiles (0: start from the closure's minima)", "12 h"),
         K("fit.time_tolerance", "duration", "s", "half the output interval", "largest |observation time - save time| that pairs them", "30 min"),
         K("fit.landscape", "list of two names", "", "none", "also map the loss over these two parameters (--landscape)", "[c_epsilon1, sigma_k]"),
         K("observations", "mapping", "", "none", "reserved for observation settings, kept as given", "{}"),

@@ -94,6 +94,22 @@ class CanutoA(AbstractStabilityFunctions):
         a_m = 2.0 / (b + (b * b + 4.0 * (self.n2 - self.d5)) ** 0.5)
         return jnp.asarray((1.0 / a_m) ** 0.25)
 
+    def steady_alpha_M(self, richardson):
+        """Closed form for the rational functions: with aN = Ri aM, the equilibrium
+        c_mu aM - c_mu' Ri aM = 1 is A aM² + B aM - 1 = 0 (limiters inactive)."""
+        ri = richardson
+        a = (
+            self.n1 * ri
+            + self.n2
+            - self.nb1 * ri**2
+            - self.nb2 * ri
+            - self.d3 * ri**2
+            - self.d4 * ri
+            - self.d5
+        )
+        b = self.n0 - self.nb0 * ri - self.d1 * ri - self.d2
+        return 2.0 / (b + safe_sqrt(b * b + 4.0 * a))
+
     def _alpha_N_min(self) -> float:
         root = (-self.d1 + (self.d1**2 - 4.0 * self.d3) ** 0.5) / (2.0 * self.d3)
         return self.convective_fraction * root

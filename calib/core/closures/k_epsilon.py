@@ -277,7 +277,7 @@ def steady_richardson_number(stability, c1: float, c2: float, c3: float) -> floa
 
     target = (c2 - c1) / (c2 - c3) if c2 != c3 else np.inf
     grid = np.linspace(0.005, 1.0, 2000)
-    flux = jax.jit(jax.vmap(lambda ri: steady_flux_richardson(stability, ri)))
+    flux = jax.vmap(lambda ri: steady_flux_richardson(stability, ri))  # eager: no compile for a diagnostic
     values = np.asarray(flux(jnp.asarray(grid))) - target
     finite = np.isfinite(values[:-1]) & np.isfinite(values[1:])
     crossing = np.flatnonzero(finite & (values[:-1] * values[1:] <= 0))
