@@ -152,7 +152,8 @@ def windows() -> list[dict]:
         rows.append(dict(part="windows", spin_up_s=spin_up, loss_start=result.loss_start,
                          loss_end=result.loss_end, fitted=dict(zip(result.names, result.fitted_values.tolist(),
                                                                    strict=True)),
-                         iterations=result.minimum.iterations, wall_s=result.wall_s))  # fmt: skip
+                         iterations=result.minimum.iterations, evaluations=result.minimum.evaluations,
+                         compile_s=result.minimum.compile_s, wall_s=result.wall_s))  # fmt: skip
         print(json.dumps(rows[-1]), flush=True)
     return rows
 

@@ -210,8 +210,7 @@ def _group_key(experiment: Experiment):
         experiment.n_saves,
         experiment.steps_per_save,
         experiment.checkpoint,
-        experiment.spin_up_steps > 0,
-    )
+    )  # windows with and without spin-up share a group (one compile): `Group.states` selects
     return plan, observed, jax.tree.structure(dynamic), jax.tree.structure(static), shapes
 
 
