@@ -22,7 +22,7 @@ from calib.common.errors import ConfigError, DataError, ModelDiverged
 from calib.config import build
 from calib.config.fit import FitSettings, parse_fit_section, parse_window_option
 from calib.core.integrate import simulate
-from calib.core.params import parameter_values
+from calib.core.params import parameter_info, parameter_values
 from calib.core.trainable import Trainable
 from calib.io.netcdf import trajectory_to_dataset, write_dataset
 
@@ -56,6 +56,12 @@ def make_observations(path, text: str, mutate=None):
 
 def perturbed(truth: dict, names=NAMES) -> dict:
     return {name: truth[name] * (1.3 if i % 2 == 0 else 0.7) for i, name in enumerate(names)}
+
+
+def inside(bounds: tuple[float, float], margin: float = 0.05) -> tuple[float, float]:
+    """The bounds shrunk by `margin` of their width: a perturbed start a fit can leave."""
+    lower, upper = bounds
+    return lower + margin * (upper - lower), upper - margin * (upper - lower)
 
 
 def problem_for(observations, start: dict, settings: FitSettings, **plan):
@@ -134,7 +140,8 @@ def test_nan_masked_observations_give_finite_loss_and_gradient(twin, tmp_path):
     first = result.minimum.history[0]
     assert np.isfinite(first["loss"]) and 0 < first["gradient_norm"] < np.inf
     assert all(row["event"] == "ok" for row in result.minimum.history)
-    assert np.all(relative_errors(result, truth) < 0.01), result.fitted_values
+    # interior gaps are filled by interpolation in time, so the optimum sits slightly off the truth
+    assert np.all(relative_errors(result, truth) < 0.02), result.fitted_values
 
 
 def test_bounds_are_never_violated():
@@ -286,7 +293,12 @@ def test_twin_experiment_with_turbulence_closure_from_the_command_line(closure, 
     truth_case, start_case = tmp_path / "truth.yaml", tmp_path / "start.yaml"
     truth_case.write_text(case_text(closure=closure))
     truth = parameter_values(CLOSURES[closure]())
-    start_case.write_text(case_text(perturbed(truth, names), closure=closure))
+    info = parameter_info(CLOSURES[closure]())
+    start = {
+        name: float(np.clip(value, *inside((info[name].lower, info[name].upper))))
+        for name, value in perturbed(truth, names).items()
+    }
+    start_case.write_text(case_text(start, closure=closure))
     runner = CliRunner()
     result = runner.invoke(app, ["run", str(truth_case), "--out", str(tmp_path / "obs.nc"), "-q"])
     assert result.exit_code == 0, result.output

@@ -78,7 +78,7 @@ def spun_up(model: ColumnModel, carry: Carry, steps: int) -> Carry:
 
     spun, _ = lax.scan(jax.checkpoint(one), carry, None, length=steps)
     return Carry(step=carry.step, state=carry.state, closure_state=spun.closure_state,
-                 diffusivities=spun.diffusivities)  # fmt: skip
+                 diffusivities=spun.diffusivities, shear_production=carry.shear_production)  # fmt: skip
 
 
 class Group(eqx.Module):

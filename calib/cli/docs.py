@@ -39,7 +39,7 @@ def closures(
 
     from calib.common.vocabulary import check_choice
     from calib.core.closures import CLOSURES
-    from calib.core.params import parameter_info, variant_name, variant_options
+    from calib.core.params import get_parameter, parameter_info, variant_name, variant_options
 
     console = stdout()
     if name is None:
@@ -49,7 +49,7 @@ def closures(
         for key, cls in CLOSURES.items():
             closure = cls()
             variants = ", ".join(
-                f"{f}: {variant_name(getattr(closure, f))}" for f in variant_options(closure)
+                f"{f}: {variant_name(get_parameter(closure, f))}" for f in variant_options(closure)
             )
             table.add_row(key, _first_line(cls), variants or "-", str(len(parameter_info(closure))))
         console.print(table)
@@ -68,7 +68,7 @@ def closures(
     _parameter_rows(table, closure)
     console.print(table)
     for field, options in variant_options(closure).items():
-        current = variant_name(getattr(closure, field))
+        current = variant_name(get_parameter(closure, field))
         table = Table(title=f"{field}: {', '.join(options)} (default {current}; in a case: {field}: NAME)",
                       title_justify="left")  # fmt: skip
         for header in ("name", "default", "bounds", "units", "meaning", "source"):

@@ -82,6 +82,8 @@ VARIABLES: dict[str, Variable] = {
         ),
         Variable("viscosity", "m2 s-1", "eddy viscosity", None, "face", "m² s⁻¹"),
         Variable("diffusivity", "m2 s-1", "eddy diffusivity", None, "face", "m² s⁻¹"),
+        Variable("nonlocal_fraction", "1", "fraction of the surface tracer flux carried down non-locally",
+                 None, "face", "1"),
     )
 }  # fmt: skip
 
@@ -104,7 +106,11 @@ FORCING: dict[str, Variable] = {
 
 PROGNOSTIC = ("u", "v", "T", "S")  # the State fields, in order
 FITTABLE = tuple(name for name, variable in VARIABLES.items() if variable.variance_floor is not None)
-DIFFUSIVITY_NAMES = {"momentum": "viscosity", "tracers": "diffusivity"}  # Diffusivities field -> output name
+DIFFUSIVITY_NAMES = {  # Diffusivities field -> output name
+    "momentum": "viscosity",
+    "tracers": "diffusivity",
+    "nonlocal_": "nonlocal_fraction",
+}
 
 
 def variance_floors() -> dict[str, float]:

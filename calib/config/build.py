@@ -25,7 +25,7 @@ from calib.core.eos import LinearEquationOfState
 from calib.core.forcing import Forcing, ShortwaveAbsorption, coriolis_parameter
 from calib.core.grid import Grid
 from calib.core.model import ColumnModel, ExactRotation, SemiImplicitRotation, initial_carry
-from calib.core.params import parameter_info, set_parameters, variant_options
+from calib.core.params import get_parameter, parameter_info, set_parameters, variant_options
 from calib.core.state import State
 from calib.core.tridiag import LapackSolver, ThomasSolver, default_solver
 from calib.io.conventions import looks_like_kelvin
@@ -105,8 +105,9 @@ def build_closure(case: Case) -> AbstractClosure:
             f"use one of {', '.join(CLOSURES)}",
         )
     closure = CLOSURES[name]()
-    options = variant_options(closure)
-    for field, choice in case.closure.variants.items():
+    # outer choices first: `stability.limiter` applies to the chosen `stability`
+    for field, choice in sorted(case.closure.variants.items(), key=lambda item: item[0].count(".")):
+        options = variant_options(closure)
         key = f"closure.{field}"
         if field not in options:
             allowed = ", ".join(["name", "parameters", *options])
@@ -115,7 +116,7 @@ def build_closure(case: Case) -> AbstractClosure:
         if choice not in options[field]:
             raise _fail(case, key, f"unknown {field} {choice!r}{suggest(choice, options[field])}",
                         f"use one of {', '.join(options[field])}")  # fmt: skip
-        closure = eqx.tree_at(lambda c, f=field: getattr(c, f), closure, options[field][choice]())
+        closure = eqx.tree_at(lambda c, f=field: get_parameter(c, f), closure, options[field][choice]())
     info = parameter_info(closure)
     for parameter, value in case.closure.parameters.items():
         key = f"closure.parameters.{parameter}"
@@ -176,7 +177,8 @@ def output_variable_names(model: ColumnModel, initial: State) -> tuple[str, ...]
     """Names a trajectory can save: the state, the diffusivities and the closure state fields."""
     carry = jax.eval_shape(initial_carry, model, initial)
     names = [field.name for field in dataclasses.fields(State)]
-    names += [DIFFUSIVITY_NAMES[field.name] for field in dataclasses.fields(Diffusivities)]
+    names += [DIFFUSIVITY_NAMES[field.name] for field in dataclasses.fields(Diffusivities)
+              if getattr(carry.diffusivities, field.name) is not None]  # fmt: skip
     if dataclasses.is_dataclass(carry.closure_state):
         names += [field.name for field in dataclasses.fields(carry.closure_state)]
     return tuple(names)

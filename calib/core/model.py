@@ -17,11 +17,11 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from calib.core.closures.base import AbstractClosure, Diffusivities
-from calib.core.eos import LinearEquationOfState
+from calib.core.eos import LinearEquationOfState, to_faces_gradient
 from calib.core.forcing import Forcing
 from calib.core.grid import Grid
 from calib.core.numerics import speed
-from calib.core.shapes import Centers, Step
+from calib.core.shapes import Centers, Faces, Step
 from calib.core.state import State, make_column
 from calib.core.tridiag import AbstractTridiagonalSolver, ThomasSolver, default_solver, implicit_diffusion
 
@@ -89,35 +89,62 @@ class ColumnModel(eqx.Module):
 
 
 class Carry(eqx.Module):
-    """What the time loop carries: the step counter, the state, the closure's own state and the
-    diffusivities of the last step (kept for diagnostics)."""
+    """What the time loop carries: the step counter, the state, the closure's own state, the
+    diffusivities of the last step (kept for diagnostics) and the shear production of the last
+    mean-flow step (`calib.core.state.Column.shear_production`)."""
 
     step: Step
     state: State
     closure_state: object
     diffusivities: Diffusivities
+    shear_production: Faces
 
 
-def _column(model: ColumnModel, step_index: Step, state: State):
+def _column(model: ColumnModel, step_index: Step, state: State, shear_production=None):
     surface = model.forcing.surface_fluxes(step_index, model.dt, state.S[-1], model.eos)
-    return make_column(model.grid, state, surface, model.eos, model.bottom_drag_coefficient)
+    return make_column(
+        model.grid, state, surface, model.eos, model.bottom_drag_coefficient,
+        coriolis=model.forcing.coriolis, shear_production=shear_production, solver=model.solver,
+    )  # fmt: skip
 
 
 def initial_carry(model: ColumnModel, state: State) -> Carry:
-    """Carry at step 0: the closure state from `init_state` and the diffusivities it implies."""
+    """Carry at step 0: the closure state from `init_state` and the diffusivities it implies;
+    the shear production nu S² of the initial state."""
     zero = jnp.zeros((), dtype=jnp.int32)
     column = _column(model, zero, state)
     closure_state = model.closure.init_state(column)
     diffusivities, _ = model.closure(column, closure_state, model.dt)
-    return Carry(step=zero, state=state, closure_state=closure_state, diffusivities=diffusivities)
+    return Carry(step=zero, state=state, closure_state=closure_state, diffusivities=diffusivities,
+                 shear_production=diffusivities.momentum * column.S2)  # fmt: skip
+
+
+def _nonlocal(diffusivities: Diffusivities, surface):
+    """Downward non-local fluxes (u, v, T, S) at the faces, or None for a local closure."""
+    gamma = diffusivities.nonlocal_
+    if gamma is None:
+        return None
+    zero = jnp.zeros_like(gamma)
+    return jnp.stack([zero, zero, gamma * surface.heat, gamma * surface.salt])
+
+
+def energy_conserving_shear_production(viscosity: Faces, old: State, new: State, grid: Grid) -> Faces:
+    """nu du_new/dz . d(u_new + u_old)/dz / 2 (both components), >= 0: exactly the mean kinetic
+    energy that one backward-Euler friction step removes, face by face (Burchard 2002)."""
+    product = 0.0
+    for before, after in ((old.u, new.u), (old.v, new.v)):
+        gradient = to_faces_gradient(after, grid)
+        product = product + gradient * 0.5 * (gradient + to_faces_gradient(before, grid))
+    return jnp.maximum(viscosity * product, 0.0)
 
 
 def step(model: ColumnModel, carry: Carry) -> Carry:
     """Advance the carry by one time step (see the module docstring for the splitting)."""
     state = carry.state
-    column = _column(model, carry.step, state)
+    column = _column(model, carry.step, state, carry.shear_production)
     diffusivities, closure_state = model.closure(column, carry.closure_state, model.dt)
     u, v = model.rotation(state.u, state.v, model.forcing.coriolis, model.dt)
+    rotated = State(u=u, v=v, T=state.T, S=state.S)
     surface = column.surface
 
     phi = jnp.stack([u, v, state.T, state.S])
@@ -133,10 +160,13 @@ def step(model: ColumnModel, carry: Carry) -> Carry:
     u, v, T, S = implicit_diffusion(
         phi, kappa, surface_flux, model.grid, model.dt,
         sources=sources, bottom_drag=bottom_drag, solver=model.solver,
+        nonlocal_flux=_nonlocal(diffusivities, surface),
     )  # fmt: skip
+    new = State(u=u, v=v, T=T, S=S)
     return Carry(
         step=carry.step + 1,
-        state=State(u=u, v=v, T=T, S=S),
+        state=new,
         closure_state=closure_state,
         diffusivities=diffusivities,
+        shear_production=energy_conserving_shear_production(diffusivities.momentum, rotated, new, model.grid),
     )

@@ -167,9 +167,10 @@ def _concrete_subclasses(base: type) -> list[type]:
     return sorted(found, key=lambda c: c.name)
 
 
-def variant_options(module_or_class: Any) -> dict[str, dict[str, type]]:
-    """Field -> {variant name: class} for every sub-Module field of a Module whose implementations
-    can be chosen by name (module docstring)."""
+def variant_options(module_or_class: Any, prefix: str = "") -> dict[str, dict[str, type]]:
+    """(Dotted) field -> {variant name: class} for every sub-Module field of a Module whose
+    implementations can be chosen by name (module docstring), nested ones included
+    (``stability.limiter``), as they are in the given module or class's defaults."""
     out = {}
     for field, value in _fields(module_or_class):
         if not _is_submodule(field, value):
@@ -177,7 +178,8 @@ def variant_options(module_or_class: Any) -> dict[str, dict[str, type]]:
         base = _abstract_base(type(value))
         options = _concrete_subclasses(base) if base is not None else []
         if options:
-            out[field.name] = {cls.name: cls for cls in options}
+            out[f"{prefix}{field.name}"] = {cls.name: cls for cls in options}
+        out.update(variant_options(value, prefix=f"{prefix}{field.name}."))
     return out
 
 

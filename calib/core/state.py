@@ -10,12 +10,14 @@ rho0, or rho0 cp); the conversions from W m-2 and Pa live in `calib.core.forcing
 from __future__ import annotations
 
 import equinox as eqx
+import jax.numpy as jnp
 
 from calib.common.vocabulary import VARIABLES
-from calib.core.eos import LinearEquationOfState, buoyancy_frequency_squared, to_faces_gradient
+from calib.core.eos import LinearEquationOfState, to_faces_gradient
 from calib.core.grid import Grid
 from calib.core.numerics import safe_sqrt, speed
 from calib.core.shapes import Centers, Faces, Scalar
+from calib.core.tridiag import AbstractTridiagonalSolver, ThomasSolver
 
 
 def _meta(name: str) -> dict:
@@ -67,6 +69,13 @@ class Column(eqx.Module):
         S2: shear squared (du/dz)² + (dv/dz)² at the faces (s-2).
         surface: surface fluxes at this step.
         bottom_friction_velocity: u* at the sea floor from the quadratic drag law (m s-1).
+        buoyancy: b = -g (rho - rho0) / rho0 at the centres (m s-2).
+        coriolis: the Coriolis parameter f (s-1).
+        shear_production: the rate at which the last mean-flow step lost kinetic energy to
+            vertical friction, per unit mass at the faces (m2 s-3): nu du_new/dz . d(u_new + u_old)/(2 dz),
+            the energy-conserving shear production of Burchard (2002); nu S² of the current state
+            before the first step.
+        solver: the model's tridiagonal solver (closures solve their own equations with it).
     """
 
     grid: Grid
@@ -75,6 +84,10 @@ class Column(eqx.Module):
     S2: Faces
     surface: SurfaceFluxes
     bottom_friction_velocity: Scalar
+    buoyancy: Centers
+    coriolis: Scalar
+    shear_production: Faces | None = None
+    solver: AbstractTridiagonalSolver = eqx.field(static=True, default=ThomasSolver())
 
 
 def make_column(
@@ -83,9 +96,14 @@ def make_column(
     surface: SurfaceFluxes,
     eos: LinearEquationOfState,
     bottom_drag_coefficient: float = 0.0,
+    *,
+    coriolis: Scalar = 0.0,
+    shear_production: Faces | None = None,
+    solver: AbstractTridiagonalSolver | None = None,
 ) -> Column:
-    """Derive N², shear² and the bottom friction velocity from a state."""
-    N2 = buoyancy_frequency_squared(eos, state.T, state.S, grid)
+    """Derive N², shear², buoyancy and the bottom friction velocity from a state."""
+    buoyancy = eos.buoyancy(state.T, state.S)
+    N2 = to_faces_gradient(buoyancy, grid)
     S2 = to_faces_gradient(state.u, grid) ** 2 + to_faces_gradient(state.v, grid) ** 2
     return Column(
         grid=grid,
@@ -94,4 +112,8 @@ def make_column(
         S2=S2,
         surface=surface,
         bottom_friction_velocity=bottom_drag_coefficient**0.5 * speed(state.u[0], state.v[0]),
+        buoyancy=buoyancy,
+        coriolis=jnp.asarray(coriolis, dtype=buoyancy.dtype),
+        shear_production=shear_production,
+        solver=solver if solver is not None else ThomasSolver(),
     )

@@ -160,6 +160,7 @@ def implicit_diffusion(
     bottom_flux: Float[Array, "*batch"] | None = None,
     bottom_drag: Float[Array, "*batch"] | None = None,
     solver: AbstractTridiagonalSolver | None = None,
+    nonlocal_flux: Float[Array, "*batch nface"] | None = None,
 ) -> Float[Array, "*batch nz"]:
     """One backward-Euler step of d(phi)/dt = d/dz(kappa d(phi)/dz) + sources / dz.
 
@@ -172,8 +173,12 @@ def implicit_diffusion(
         bottom_flux: flux into the column through the sea floor (default 0).
         bottom_drag: linear drag coefficient r (m s-1) of the bottom cell, treated implicitly:
             the bottom flux gains -r * phi[0] at the new time level.
+        nonlocal_flux: an explicit flux through each face, positive downward (phi-units m s-1;
+            the boundary faces are not used), e.g. the non-local transport of KPP: each cell
+            gains (F_above - F_below) / dz.
 
-    Without drag, sum(phi * dz) changes by exactly dt * (surface_flux + bottom_flux + sum(sources)).
+    Without drag, sum(phi * dz) changes by exactly dt * (surface_flux + bottom_flux + sum(sources))
+    (the non-local flux only moves phi between cells).
     """
     dt_over_dz = jnp.broadcast_to(dt / grid.dz, phi.shape)
     inner_kappa = kappa[..., 1:-1]
@@ -192,4 +197,8 @@ def implicit_diffusion(
         diag = diag.at[..., 0].add(dt_over_dz[..., 0] * bottom_drag)
     if sources is not None:
         rhs = rhs + dt_over_dz * sources
+    if nonlocal_flux is not None:
+        inner = nonlocal_flux[..., 1:-1]
+        zero_flux = jnp.zeros_like(inner[..., :1])
+        rhs = rhs + dt_over_dz * (jnp.concatenate([inner, zero_flux], -1) - jnp.concatenate([zero_flux, inner], -1))
     return solve_tridiagonal(lower, diag, upper, rhs, solver)

@@ -72,7 +72,7 @@ def trajectory_to_dataset(
         if start is None and case.time.start is not None:
             start = np.datetime64(case.time.start, "s")
     base_dir = base_dir or (str(Path(case_path).parent) if case_path else "")
-    from calib.core.params import parameter_values, variant_name, variant_options
+    from calib.core.params import get_parameter, parameter_values, variant_name, variant_options
 
     grid = model.grid
     nz = grid.nz
@@ -105,7 +105,7 @@ def trajectory_to_dataset(
         "closure": closure.name,
         "closure_parameters": json.dumps(parameter_values(closure)),
         "closure_variants": json.dumps(
-            {f: variant_name(getattr(closure, f)) for f in variant_options(closure)}
+            {f: variant_name(get_parameter(closure, f)) for f in variant_options(closure)}
         ),
         "time_step_s": float(model.dt),
         "coriolis_parameter_s-1": float(model.forcing.coriolis),

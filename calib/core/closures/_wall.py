@@ -30,6 +30,7 @@ class WallConstants(NamedTuple):
     c_epsilon2: Scalar
     k_min: Scalar
     epsilon_min: Scalar
+    c_mu_shear_free: Scalar  # c_mu(alpha_M = 0, alpha_N = 0) of the stability functions
 
 
 class WallGeometry(NamedTuple):
@@ -109,11 +110,12 @@ class LogLayerMixed(AbstractWallBoundary):
 class WaveBreakingFlux(AbstractWallBoundary):
     """TKE injection by breaking surface waves (Craig & Banner 1994): k flux c_w u*³.
 
-    Below the surface, diffusion of k balances dissipation and k decays as s^(-a), s = d + z0.
-    Requiring the k and epsilon equations of the k-epsilon model (with c_mu = c_mu0⁴) to hold in
-    this layer gives (1.5 c2 sigma_eps - 3 sigma_k) a² - 3.5 sigma_k a - sigma_k = 0 (a ~ 5 with
-    the standard coefficients; Umlauf & Burchard 2003 discuss the general case) and the epsilon
-    flux c_mu0⁴ (1 + 1.5 a) k² / (sigma_eps s). k is taken at the first interior face: the
+    Below the surface, diffusion of k balances dissipation and k decays as s^(-a), s = d + z0,
+    in shear-free turbulence, where the stability function is c_mu_sf = c_mu(0, 0) (0.107 for
+    Canuto A, against c_mu0⁴ = 0.077 in a log layer). Requiring the k and epsilon equations of the
+    k-epsilon model to hold in this layer gives (1.5 c2 sigma_eps - 3 sigma_k) a² - 3.5 sigma_k a
+    - sigma_k = 0, independent of c_mu (a ~ 5 with the standard coefficients; Umlauf & Burchard
+    2003 discuss the general case), and the epsilon flux c_mu_sf (1 + 1.5 a) k² / (sigma_eps s). k is taken at the first interior face: the
     analytic decay is far steeper than a metre-scale grid resolves, and extrapolating along it
     traps the top faces in a high-epsilon, low-viscosity state. Use a large z0 (of the order of
     the wave height, Stacey 1999).
@@ -137,5 +139,5 @@ class WaveBreakingFlux(AbstractWallBoundary):
         s = wall.centre_distance + wall.roughness
         k = wall.k_near
         k_flux = self.craig_banner_coefficient * wall.friction_velocity**3
-        epsilon_flux = c.cmu0**4 * (1.0 + 1.5 * exponent) * k**2 / (c.sigma_epsilon * s)
+        epsilon_flux = c.c_mu_shear_free * (1.0 + 1.5 * exponent) * k**2 / (c.sigma_epsilon * s)
         return Flux(k_flux), Flux(epsilon_flux)

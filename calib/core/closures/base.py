@@ -35,10 +35,20 @@ class Diffusivities(eqx.Module):
 
     The values at the two boundary faces are reported for diagnostics only: the boundary
     fluxes come from the surface and bottom boundary conditions.
+
+    `nonlocal_` (KPP's non-local transport, None for local closures): gamma at each face, so that
+    the downward tracer flux through the face is K dphi/dz + gamma F0, F0 the surface flux of
+    the tracer into the ocean (non-solar heat, salt); gamma = 0 at the two boundary faces. In
+    convection gamma > 0 carries the surface cooling down through the boundary layer without
+    a gradient (Large et al. 1994, eq. 20).
     """
 
     momentum: Faces = eqx.field(metadata=dict(units="m2 s-1", long_name="eddy viscosity"))
     tracers: Faces = eqx.field(metadata=dict(units="m2 s-1", long_name="eddy diffusivity"))
+    nonlocal_: Faces | None = eqx.field(
+        default=None,
+        metadata=dict(units="1", long_name="fraction of the surface tracer flux carried down through the face non-locally"),
+    )
 
 
 class AbstractClosure(eqx.Module, Generic[ClosureState]):

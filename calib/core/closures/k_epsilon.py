@@ -37,6 +37,7 @@ from calib.core.closures._coefficients import (
     SteadyRichardson,
     steady_flux_richardson,
 )
+from calib.core.closures._production import AbstractShearProduction, EnergyConservingShear, OldStateShear
 from calib.core.closures._face_transport import face_system, implicit_face_step
 from calib.core.closures._stability import AbstractStabilityFunctions, CanutoA, KanthaClaysonQuasiEquilibrium
 from calib.core.closures._wall import (
@@ -56,6 +57,8 @@ from calib.core.state import Column
 
 __all__ = [
     "CanutoA",
+    "EnergyConservingShear",
+    "OldStateShear",
     "LogLayerSchmidt",
     "ParameterBuoyancy",
     "ParameterSchmidt",
@@ -97,11 +100,13 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
     (the stable cut-off of mixing, Ri_st) and sigma_k (the vertical transport of TKE), each within
     its published range (bounds; the prior spread is documented with each).
 
-    Boundary conditions (`calib.core.closures._wall`) default to `LogLayerMixed` at both ends:
-    Dirichlet log-layer k at the wall and the log-layer epsilon flux through the centre of the
-    boundary cell. With it the Kato–Phillips mixed layer is within 3 % of Price (1979) from
-    dz = 0.5 m to 5 m, and free convection entrains a buoyancy flux of about -0.14 B0
-    (Deardorff et al. 1980: -0.2 B0).
+    Boundary conditions (`calib.core.closures._wall`) default to `LogLayerFlux` at both ends,
+    GOTM's default: no TKE flux and the log-layer epsilon flux through the centre of the boundary
+    cell (a Dirichlet k = u*² / c_mu0² at the wall, `LogLayerMixed`, drains the TKE of windless
+    convection at the surface: k = 1e-10 at the top face against 6.7e-5 with the flux). Shear
+    production is energy-conserving (`calib.core.closures._production`). With GOTM's settings
+    calib reproduces GOTM's k-epsilon on Kato–Phillips and free convection to 5e-4 K
+    (benchmarks/gotm.md, tests/test_gotm_reference.py).
     """
 
     name: ClassVar[str] = "k_epsilon"
@@ -170,10 +175,11 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
         source="molecular diffusivity order",
     )
     stability: AbstractStabilityFunctions = CanutoA()
-    surface: AbstractWallBoundary = LogLayerMixed()
-    bottom: AbstractWallBoundary = LogLayerMixed()
+    surface: AbstractWallBoundary = LogLayerFlux()
+    bottom: AbstractWallBoundary = LogLayerFlux()
     schmidt_epsilon: AbstractEpsilonSchmidt = LogLayerSchmidt()
     stable_buoyancy: AbstractStableBuoyancy = ParameterBuoyancy()
+    shear_production: AbstractShearProduction = EnergyConservingShear()
 
     def consistency(self) -> dict[str, float]:
         """The closure's calibration relations as numbers: c_mu0, sigma_eps used, the kappa the
@@ -231,7 +237,7 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
         epsilon = self._limit_dissipation(closure_state.epsilon, k, N2, cmu0)
         nu_M, nu_H = self._turbulent_viscosities(k, epsilon, N2, S2)
 
-        shear_production = nu_M * S2
+        shear_production = self.shear_production(column, nu_M)
         buoyancy_production = -nu_H * N2
         k_source = shear_production + jnp.maximum(buoyancy_production, 0.0)
         k_sink_rate = (epsilon + jnp.maximum(-buoyancy_production, 0.0)) / k
@@ -248,6 +254,7 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
             c_epsilon2=self.c_epsilon2,
             k_min=self.k_min,
             epsilon_min=self.epsilon_min,
+            c_mu_shear_free=self.stability(jnp.zeros(()), jnp.zeros(()))[0],
         )
         (k_bottom, epsilon_bottom), (k_surface, epsilon_surface) = self._walls(column, k, constants)
         grid = column.grid
@@ -258,7 +265,8 @@ class KEpsilon(AbstractClosure[KEpsilonState]):
                     epsilon, nu_M / sigma_epsilon, epsilon_source, epsilon_sink_rate,
                     epsilon_bottom, epsilon_surface, grid, dt,
                 ),
-            ]
+            ],
+            column.solver,
         )  # fmt: skip
         k_new = jnp.maximum(k_new, self.k_min)
         epsilon_new = self._limit_dissipation(epsilon_new, k_new, N2, cmu0)

@@ -18,7 +18,7 @@ class PacanowskiPhilander(AbstractClosure[None]):
     Pacanowski & Philander (1981), eqs. (1)-(2):
 
         nu    = nu0 / (1 + alpha Ri)^n + nu_b
-        kappa = nu0 / (1 + alpha Ri)^(n+1) + kappa_b
+        kappa = nu / (1 + alpha Ri) + kappa_b
 
     with the gradient Richardson number Ri = N² / S² clipped at 0 (unstable faces mix as if
     neutral). Where N² < 0 the diffusivity and viscosity are raised to `convective_diffusivity`
@@ -56,7 +56,7 @@ class PacanowskiPhilander(AbstractClosure[None]):
         Ri = jnp.maximum(column.N2, 0.0) / jnp.maximum(column.S2, 1e-14)  # clip before dividing
         damping = 1.0 / (1.0 + self.alpha * jnp.minimum(Ri, 1e6))
         nu = self.nu0 * damping**self.exponent + self.background_viscosity
-        kappa = self.nu0 * damping ** (self.exponent + 1.0) + self.background_diffusivity
+        kappa = nu * damping + self.background_diffusivity  # PP81 eq. (2): nu / (1 + alpha Ri) + kappa_b
         nu = enhanced(nu, self.convective_diffusivity, column.N2)
         kappa = enhanced(kappa, self.convective_diffusivity, column.N2)
         return Diffusivities(momentum=nu, tracers=kappa), None

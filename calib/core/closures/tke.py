@@ -17,8 +17,13 @@ ln_mxl0, a Charnock-type roughness times kappa); the bottom one is `minimum_leng
 
 One step (as NEMO's zdftke): coefficients from the old e and the lengths of the previous step
 (kept in the state); e advanced by backward Euler with Patankar splitting (production and
-convective buoyancy production explicit, dissipation and stable buoyancy sink implicit); e
-floored at e_min; the lengths and K from the new e.
+convective buoyancy production explicit, dissipation and stable buoyancy sink implicit), the
+shear production in the energy-conserving form (`calib.core.closures._production`); e floored
+at e_min; the lengths and K from the new e. The enhanced vertical diffusion of convection
+(NEMO's zdfevd: K_rho raised to `convective_diffusivity` where N² < 0, continuously over
+0 > N² > -1e-7 s-2) is applied after the TKE equation, to the tracer diffusivity only: the
+buoyancy production of the TKE equation uses the closure's own K_rho (with the enhanced value
+in B = -K_rho N², e would jump a hundredfold at every onset of convection).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax.numpy as jnp
 
+from calib.core.closures._convection import enhanced
 from calib.core.closures._face_transport import Dirichlet, face_system, implicit_face_step
 from calib.core.closures._mixing_length import (
     AbstractMixingLength,
@@ -35,6 +41,7 @@ from calib.core.closures._mixing_length import (
     GasparLength,
     MinimumUpDownLength,
 )
+from calib.core.closures._production import AbstractShearProduction, EnergyConservingShear
 from calib.core.closures.base import AbstractClosure, Diffusivities
 from calib.core.eos import GRAVITY
 from calib.core.params import param
@@ -129,6 +136,7 @@ class TurbulentKineticEnergy(AbstractClosure[TKEState]):
         source="NEMO rn_evd",
     )
     mixing_length: AbstractMixingLength = GasparLength()
+    shear_production: AbstractShearProduction = EnergyConservingShear()
 
     def init_state(self, column: Column) -> TKEState:
         """e at its minimum; the lengths it implies."""
@@ -146,22 +154,18 @@ class TurbulentKineticEnergy(AbstractClosure[TKEState]):
         return jnp.maximum(l_k, self.minimum_length), jnp.maximum(l_eps, self.minimum_length)
 
     def _coefficients(self, tke: Faces, l_k: Faces, column: Column) -> tuple[Faces, Faces]:
-        """(K_m, K_rho) without background values (m2 s-1); K_rho >= the convective value where
-        N² < 0."""
+        """(K_m, K_rho) of the closure itself, without background values or the enhanced
+        convective diffusion (m2 s-1)."""
         viscosity = self.c_k * l_k * jnp.sqrt(tke)
         richardson = jnp.minimum(jnp.maximum(column.N2, 0.0) / jnp.maximum(column.S2, 1e-14), 1e6)
         prandtl = jnp.clip(self.prandtl_slope * richardson, 1.0, self.prandtl_max)
-        diffusivity = viscosity / prandtl
-        diffusivity = jnp.where(
-            column.N2 < 0.0, jnp.maximum(diffusivity, self.convective_diffusivity), diffusivity
-        )
-        return viscosity, diffusivity
+        return viscosity, viscosity / prandtl
 
     def __call__(self, column, closure_state, dt):
         tke, l_eps = closure_state.tke, closure_state.dissipation_length
         viscosity, diffusivity = self._coefficients(tke, closure_state.mixing_length, column)
-        buoyancy_production = -diffusivity * column.N2
-        source = viscosity * column.S2 + jnp.maximum(buoyancy_production, 0.0)
+        buoyancy_production = -diffusivity * column.N2  # closure-only K_rho, as NEMO
+        source = self.shear_production(column, viscosity) + jnp.maximum(buoyancy_production, 0.0)
         sink_rate = self.c_epsilon * jnp.sqrt(tke) / l_eps + jnp.maximum(-buoyancy_production, 0.0) / tke
 
         u_star_squared = column.surface.friction_velocity**2
@@ -170,11 +174,14 @@ class TurbulentKineticEnergy(AbstractClosure[TKEState]):
             jnp.maximum(self.tke_min, self.bottom_tke_coefficient * column.bottom_friction_velocity**2)
         )
         (tke_new,) = implicit_face_step(
-            [face_system(tke, viscosity, source, sink_rate, bottom, surface, column.grid, dt)]
+            [face_system(tke, viscosity, source, sink_rate, bottom, surface, column.grid, dt)], column.solver
         )
         tke_new = jnp.maximum(tke_new, self.tke_min)
         l_k, l_eps = self._lengths(tke_new, column)
         viscosity, diffusivity = self._coefficients(tke_new, l_k, column)
+        # enhanced vertical diffusion after the TKE equation, on the tracers only (NEMO zdfevd,
+        # nn_evdm = 0), blended in continuously (`calib.core.closures._convection`)
+        diffusivity = enhanced(diffusivity, self.convective_diffusivity, column.N2)
         diffusivities = Diffusivities(
             momentum=viscosity + self.background_viscosity, tracers=diffusivity + self.background_diffusivity
         )
