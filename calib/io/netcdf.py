@@ -31,9 +31,12 @@ def _module_variables(module, grid_nz: int, rename: dict | None = None) -> dict:
         return out
     for field in dataclasses.fields(module):
         value = getattr(module, field.name)
-        if not hasattr(value, "shape") or value.ndim != 2:
+        if not hasattr(value, "shape") or value.ndim not in (1, 2):
             continue
-        dims = ("time", "z") if value.shape[1] == grid_nz else ("time", "z_face")
+        if value.ndim == 1:
+            dims = ("time",)
+        else:
+            dims = ("time", "z") if value.shape[1] == grid_nz else ("time", "z_face")
         out[(rename or {}).get(field.name, field.name)] = (dims, np.asarray(value), _attributes(field))
     return out
 
