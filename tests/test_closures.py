@@ -284,7 +284,14 @@ CONVECTIVE_CASES = {
     "tke": TurbulentKineticEnergy(convective_diffusivity=0.5),  # not saturated: it matters
 }
 CONVECTIVE_PARAMETERS = {
-    "k_epsilon": ("c_epsilon1", "c_epsilon2", "c_epsilon3_unstable", "c_epsilon3_stable", "sigma_k", "von_karman"),
+    "k_epsilon": (
+        "c_epsilon1",
+        "c_epsilon2",
+        "c_epsilon3_unstable",
+        "c_epsilon3_stable",
+        "sigma_k",
+        "von_karman",
+    ),
     "tke": ("c_k", "c_epsilon", "convective_diffusivity", "surface_tke_coefficient"),
 }
 
@@ -305,7 +312,10 @@ def test_gradient_matches_central_differences_in_convection(case):
         value = float(get(closure, path))
         scaled_gradient = value * float(get(gradient, path))
         scaled_difference = value * finite_difference(loss_at, closure, path)
-        assert abs(scaled_gradient) > 1e-8 * float(loss), (name, "has no effect here: the test misses the branch")
+        assert abs(scaled_gradient) > 1e-8 * float(loss), (
+            name,
+            "has no effect here: the test misses the branch",
+        )
         assert abs(scaled_gradient - scaled_difference) <= 1e-4 * abs(scaled_difference) + 1e-9 * float(loss), (
             name, scaled_gradient, scaled_difference,
         )  # fmt: skip

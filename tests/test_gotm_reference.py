@@ -36,12 +36,19 @@ REFERENCE = ROOT / "tests" / "data" / "gotm" / "reference.nc"
 
 
 @pytest.mark.parametrize(
-    "run", [name for name in comparison.RUNS if (ROOT / "cases" / "reference" / f"{comparison.RUNS[name][1]}.yaml").exists()]
+    "run",
+    [
+        name
+        for name in comparison.RUNS
+        if (ROOT / "cases" / "reference" / f"{comparison.RUNS[name][1]}.yaml").exists()
+    ],
 )
 def test_calib_reproduces_gotm_under_gotms_settings(run):
     reference = xr.open_dataset(REFERENCE)
     gotm_T = reference[f"T_{run}"].values
-    result = comparison.compare(comparison.calib_profiles(comparison.RUNS[run][1]), gotm_T, reference.z.values)
+    result = comparison.compare(
+        comparison.calib_profiles(comparison.RUNS[run][1]), gotm_T, reference.z.values
+    )
     assert np.all(result["rms"] < (5e-3 if run.endswith("kpp") else 2e-3)), result["rms"]
     np.testing.assert_allclose(result["depth_calib"], result["depth_gotm"], atol=0.5)
     assert result["top_change_calib"] == pytest.approx(result["top_change_gotm"], abs=2e-3)

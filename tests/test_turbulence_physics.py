@@ -15,6 +15,7 @@ from scipy.optimize import brentq, fsolve
 
 from calib.core.closures._stability import CanutoA, KanthaClaysonQuasiEquilibrium
 from calib.core.closures.k_epsilon import KEpsilon
+from calib.core.closures.kpp import KPP
 from calib.core.closures.tke import TurbulentKineticEnergy
 from calib.core.eos import LinearEquationOfState
 from calib.core.forcing import HEAT_CAPACITY, Forcing
@@ -26,7 +27,7 @@ from calib.core.state import State
 
 EOS = LinearEquationOfState(rho0=1027.0, alpha=2e-4, beta=0.0, T0=16.0, S0=35.0)
 GRID = Grid.uniform(50.0, 100)
-CLOSURES = {"k_epsilon": KEpsilon(), "tke": TurbulentKineticEnergy()}
+CLOSURES = {"k_epsilon": KEpsilon(), "tke": TurbulentKineticEnergy(), "kpp": KPP()}
 
 
 def run_hourly(closure, forcing: Forcing, N2: float, hours: int = 24):
@@ -82,7 +83,8 @@ def convective_layer_depth(T, N2_background: float) -> np.ndarray:
 # entrainment ratio A of each closure's free convection: k-epsilon entrains (A = 0.2, the tank
 # and LES value); the TKE closure convects by NEMO's enhanced diffusion, which mixes the unstable
 # layer but carries no entrainment flux (A = 0, encroachment)
-ENTRAINMENT = {"k_epsilon": (0.2, 0.15), "tke": (0.0, 0.10)}
+ENTRAINMENT = {"k_epsilon": (0.2, 0.15), "tke": (0.0, 0.10), "kpp": (0.2, 0.15)}
+# KPP entrains through the unresolved shear V_t² (LMD94 eq. 23, built for A = 0.2)
 
 
 @pytest.mark.parametrize("name", sorted(CLOSURES))

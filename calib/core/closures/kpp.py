@@ -51,7 +51,9 @@ def velocity_scales(depth_sigma, buoyancy_flux, ustar, kappa):
     u3 = ustar**3
     stable = buoyancy_flux >= 0.0
     # stable: kappa u* / (1 + 5 zeta) = kappa u*^4 / (u*^3 + 5 kappa sigma h B)
-    w_stable = kappa * ustar**4 / jnp.maximum(u3 + 5.0 * kappa * depth_sigma * jnp.maximum(buoyancy_flux, 0.0), TINY)
+    w_stable = (
+        kappa * ustar**4 / jnp.maximum(u3 + 5.0 * kappa * depth_sigma * jnp.maximum(buoyancy_flux, 0.0), TINY)
+    )
     q = kappa * depth_sigma * jnp.maximum(-buoyancy_flux, 0.0)  # -zeta u*^3 >= 0
     safe_u = jnp.maximum(ustar, 1e-12)
     w_m = jnp.where(
@@ -158,7 +160,11 @@ class KPP(AbstractClosure[KPPState]):
     """
 
     name: ClassVar[str] = "kpp"
-    calibration_set: ClassVar[tuple[str, ...]] = ("critical_richardson", "unresolved_shear", "surface_layer_fraction")
+    calibration_set: ClassVar[tuple[str, ...]] = (
+        "critical_richardson",
+        "unresolved_shear",
+        "surface_layer_fraction",
+    )
     critical_richardson: Scalar = param(0.3, 0.1, 1.0, doc="Ri_c: bulk Richardson number at the boundary-layer base",
                                         source="Large et al. (1994)")  # fmt: skip
     unresolved_shear: Scalar = param(1.7, 1.0, 2.5, doc="C_v of the unresolved shear (eq. 23), at N >= 2e-3 s-1",
@@ -185,20 +191,32 @@ class KPP(AbstractClosure[KPPState]):
         b, u, v = column.buoyancy[::-1], state.u[::-1], state.v[::-1]
         layer = eps * depth
         db = _surface_layer_average(b, top_faces, layer) - b
-        dv2 = (_surface_layer_average(u, top_faces, layer) - u) ** 2 + (_surface_layer_average(v, top_faces, layer) - v) ** 2
+        dv2 = (_surface_layer_average(u, top_faces, layer) - u) ** 2 + (
+            _surface_layer_average(v, top_faces, layer) - v
+        ) ** 2
         N2 = column.N2[::-1]
         N = jnp.sqrt(jnp.maximum(jnp.maximum(N2[:-1], N2[1:]), 0.0) + TINY)
         B = column.surface.buoyancy
         ustar = column.surface.friction_velocity
         _, w_s = velocity_scales(jnp.where(B < 0, eps * depth, depth), B, ustar, kappa)
         c_v = self.unresolved_shear * jnp.maximum(1.0, (2.1 - 200.0 * N) / 1.7)
-        vt2 = c_v * jnp.sqrt(self.entrainment_ratio / (C_S * eps)) / kappa**2 * depth * N * w_s / self.critical_richardson
+        vt2 = (
+            c_v
+            * jnp.sqrt(self.entrainment_ratio / (C_S * eps))
+            / kappa**2
+            * depth
+            * N
+            * w_s
+            / self.critical_richardson
+        )
         Ri = (1.0 - 0.5 * eps) * depth * db / (dv2 + vt2 + 1e-14)
         exceeds = Ri > self.critical_richardson
         j = jnp.argmax(exceeds)
         d_prev = jnp.where(j > 0, depth[jnp.maximum(j - 1, 0)], 0.0)
         ri_prev = jnp.where(j > 0, Ri[jnp.maximum(j - 1, 0)], 0.0)
-        h = d_prev + (self.critical_richardson - ri_prev) * (depth[j] - d_prev) / jnp.maximum(Ri[j] - ri_prev, TINY)
+        h = d_prev + (self.critical_richardson - ri_prev) * (depth[j] - d_prev) / jnp.maximum(
+            Ri[j] - ri_prev, TINY
+        )
         return jnp.where(jnp.any(exceeds), h, top_faces[-1])
 
     def __call__(self, column, closure_state, dt):
@@ -219,7 +237,9 @@ class KPP(AbstractClosure[KPPState]):
         c_s = self.nonlocal_amplitude * kappa * (C_S * kappa * eps) ** (1.0 / 3.0)
         gamma = jnp.where(inside & (B < 0), c_s * SimpleShape()(sigma_in), 0.0)
         gamma = gamma.at[0].set(0.0).at[-1].set(0.0)
-        return Diffusivities(momentum=nu, tracers=diffusivity, nonlocal_=gamma), KPPState(boundary_layer_depth=h)
+        return Diffusivities(momentum=nu, tracers=diffusivity, nonlocal_=gamma), KPPState(
+            boundary_layer_depth=h
+        )
 
 
 __all__ = ["KPP", "BackgroundInterior", "KPPState", "LMD94Interior", "SimpleShape", "velocity_scales"]
