@@ -25,6 +25,7 @@ from calib.core.closures.k_epsilon import (
     LawOfTheWall,
     WaveBreakingFlux,
 )
+from calib.core.closures.kpp import KPP
 from calib.core.closures.tke import DistanceLimitedLength, TurbulentKineticEnergy
 from calib.core.eos import LinearEquationOfState
 from calib.core.forcing import Forcing
@@ -282,8 +283,11 @@ CONVECTIVE_CASES = {
     "k_epsilon_pole_limits": KEpsilon(),
     "k_epsilon_gotm_limits": KEpsilon(stability=CanutoA(limiter=EquilibriumLimiter())),
     "tke": TurbulentKineticEnergy(convective_diffusivity=0.5),  # not saturated: it matters
+    "kpp": KPP(),
 }
 CONVECTIVE_PARAMETERS = {
+    "kpp": ("critical_richardson", "unresolved_shear", "surface_layer_fraction", "entrainment_ratio",
+            "nonlocal_amplitude", "von_karman"),  # fmt: skip
     "k_epsilon": (
         "c_epsilon1",
         "c_epsilon2",
@@ -306,7 +310,7 @@ def test_gradient_matches_central_differences_in_convection(case):
     state0 = initial_state(N2=1e-6, u=0.0)
     loss_at = lambda c, s, f: loss_of_run(c, state0, CONVECTIVE)  # noqa: E731
     loss, gradient = value_and_grad_of_run(closure, state0, CONVECTIVE)
-    names = CONVECTIVE_PARAMETERS["tke" if case == "tke" else "k_epsilon"]
+    names = CONVECTIVE_PARAMETERS[case if case in ("tke", "kpp") else "k_epsilon"]
     for name in names:
         path = (name,)
         value = float(get(closure, path))
