@@ -143,11 +143,12 @@ class KPPState(eqx.Module):
 
 
 def _surface_layer_average(values, top_faces, depth):
-    """Mean of a cell-centred profile (top-first) over 0 < d < depth, for each depth (vector)."""
+    """Means of cell-centred profiles (..., nz, top-first) over 0 < d < depth, for each depth (nz,)."""
     thickness = jnp.diff(top_faces)
-    cumulative = jnp.concatenate([jnp.zeros(1, values.dtype), jnp.cumsum(values * thickness)])
-    index = jnp.clip(jnp.searchsorted(top_faces, depth, side="right") - 1, 0, values.shape[0] - 1)
-    integral = cumulative[index] + values[index] * (depth - top_faces[index])
+    zero = jnp.zeros(values.shape[:-1] + (1,), values.dtype)
+    cumulative = jnp.concatenate([zero, jnp.cumsum(values * thickness, axis=-1)], axis=-1)
+    index = jnp.clip(jnp.searchsorted(top_faces, depth, side="right") - 1, 0, values.shape[-1] - 1)
+    integral = cumulative[..., index] + values[..., index] * (depth - top_faces[index])
     return integral / jnp.maximum(depth, TINY)
 
 
@@ -235,8 +236,7 @@ class KPP(AbstractClosure[KPPState]):
         nu = jnp.where(inside, h * w_m * G, nu_int)
         diffusivity = jnp.where(inside, h * w_s * G, kappa_int)
         c_s = self.nonlocal_amplitude * kappa * (C_S * kappa * eps) ** (1.0 / 3.0)
-        gamma = jnp.where(inside & (B < 0), c_s * SimpleShape()(sigma_in), 0.0)
-        gamma = gamma.at[0].set(0.0).at[-1].set(0.0)
+        gamma = jnp.where(inside & (B < 0), c_s * SimpleShape()(sigma_in), 0.0)  # 0 at both boundary faces
         return Diffusivities(momentum=nu, tracers=diffusivity, nonlocal_=gamma), KPPState(
             boundary_layer_depth=h
         )
