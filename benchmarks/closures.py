@@ -52,6 +52,15 @@ PERTURBATIONS = {  # where the gradient is evaluated: (parameter, factor)
 }
 
 
+def perturbations(name: str) -> tuple[tuple[str, float], ...]:
+    """The two perturbed coefficients: the table above, else the first two of the closure's
+    default calibration set (top-level names only)."""
+    if name in PERTURBATIONS:
+        return PERTURBATIONS[name]
+    names = [n for n in CLOSURES[name].calibration_set if "." not in n][:2]
+    return tuple(zip(names, (1.10, 0.95), strict=False))
+
+
 def kato_phillips(closure, nz: int) -> tuple[ColumnModel, State]:
     grid = Grid.uniform(DEPTH, nz)
     forcing = Forcing.constant(wind_stress_x=EOS.rho0 * U_STAR**2)
@@ -100,7 +109,7 @@ def measure(name: str, nz: int, steps: int, repeats: int) -> dict:
         return sum(jnp.mean((getattr(saved, v) - getattr(reference.state, v)) ** 2) for v in ("u", "v", "T"))
 
     closure = model.closure
-    for parameter, factor in PERTURBATIONS.get(name, ()):
+    for parameter, factor in perturbations(name):
         closure = eqx.tree_at(
             lambda c, p=parameter: getattr(c, p), closure, getattr(closure, parameter) * factor
         )
