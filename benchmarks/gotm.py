@@ -68,9 +68,10 @@ def depth_of_largest_gradient(T: np.ndarray, z: np.ndarray) -> np.ndarray:
     return -faces[np.argmax(np.diff(T, axis=-1), axis=-1)]
 
 
-def calib_profiles(case_name: str, closure: str | None = None) -> np.ndarray:
+def calib_profiles(case_name: str, closure: str | None = None, *, boundary_layer: bool = False):
     """calib's T at 0, 6, 12, 24 h for a case of cases/reference/, or for the same case with
-    `closure` at its defaults."""
+    `closure` at its defaults; with `boundary_layer`, also KPP's boundary-layer depth (m) at those
+    times (None for closures without one)."""
     import calib
     from calib.config.load import case_mapping, dump_yaml
 
@@ -82,13 +83,20 @@ def calib_profiles(case_name: str, closure: str | None = None) -> np.ndarray:
     ds = calib.run(case)
     seconds = (ds.time.values - ds.time.values[0]) / np.timedelta64(1, "s")
     index = [int(np.argmin(np.abs(seconds - h * 3600.0))) for h in (0, *HOURS)]
-    return ds["T"].values[index]
+    if not boundary_layer:
+        return ds["T"].values[index]
+    h = ds["boundary_layer_depth"].values[index] if "boundary_layer_depth" in ds else None
+    return ds["T"].values[index], h
 
 
-def compare(calib_T: np.ndarray, gotm_T: np.ndarray, z: np.ndarray) -> dict:
-    """Depths, RMS of the T-change difference per hour, top-cell T at 24 h."""
+def compare(calib_T: np.ndarray, gotm_T: np.ndarray, z: np.ndarray, calib_h=None, gotm_h=None) -> dict:
+    """Depths, RMS of the T-change difference per hour, top-cell T at 24 h; boundary-layer depths
+    at 6, 12, 24 h where both are given."""
     change = (calib_T[1:] - calib_T[0]) - (gotm_T[1:] - gotm_T[0])
-    return dict(
+    boundary = {}
+    if calib_h is not None and gotm_h is not None:
+        boundary = dict(h_calib=np.asarray(calib_h)[1:], h_gotm=np.asarray(gotm_h)[1:])
+    return boundary | dict(
         depth_calib=depth_of_largest_gradient(calib_T[1:], z),
         depth_gotm=depth_of_largest_gradient(gotm_T[1:], z),
         rms=np.sqrt(np.mean(change**2, axis=-1)),
@@ -99,13 +107,18 @@ def compare(calib_T: np.ndarray, gotm_T: np.ndarray, z: np.ndarray) -> dict:
 
 def table(rows: list[tuple[str, str, dict]]) -> str:
     lines = [
-        "| run | calib | depth of max dT/dz 6 / 12 / 24 h: calib (GOTM) | RMS of the T-change difference 6 / 12 / 24 h | top-cell T change at 24 h: calib (GOTM) |",
-        "|---|---|---|---|---|",
+        "| run | calib | depth of max dT/dz 6 / 12 / 24 h: calib (GOTM) | RMS of the T-change difference 6 / 12 / 24 h | top-cell T change at 24 h: calib (GOTM) | KPP boundary-layer depth 6 / 12 / 24 h: calib (CVMix in GOTM) |",
+        "|---|---|---|---|---|---|",
     ]
     for run, label, r in rows:
         depths = " / ".join(f"{c:.1f} ({g:.1f})" for c, g in zip(r["depth_calib"], r["depth_gotm"], strict=True))
         rms = " / ".join(f"{value:.4f}" for value in r["rms"])
-        lines.append(f"| {run} | {label} | {depths} m | {rms} K | {r['top_change_calib']:+.3f} ({r['top_change_gotm']:+.3f}) K |")
+        h = (
+            " / ".join(f"{c:.2f} ({g:.2f})" for c, g in zip(r["h_calib"], r["h_gotm"], strict=True)) + " m"
+            if "h_calib" in r
+            else ""
+        )
+        lines.append(f"| {run} | {label} | {depths} m | {rms} K | {r['top_change_calib']:+.3f} ({r['top_change_gotm']:+.3f}) K | {h} |")
     return "\n".join(lines)
 
 
@@ -126,8 +139,10 @@ def main() -> None:
         gotm_T = reference[f"T_{run}"].values
         if not (ROOT / "cases" / "reference" / f"{gotm_case}.yaml").exists():
             continue
-        rows.append((run, "GOTM's settings", compare(calib_profiles(gotm_case), gotm_T, z)))
-        rows.append((run, f"{closure} defaults", compare(calib_profiles(gotm_case, closure), gotm_T, z)))
+        gotm_h = reference[f"boundary_layer_depth_{run}"].values if f"boundary_layer_depth_{run}" in reference else None
+        for label, which in (("GOTM's settings", None), (f"{closure} defaults", closure)):
+            calib_T, calib_h = calib_profiles(gotm_case, which, boundary_layer=True)
+            rows.append((run, label, compare(calib_T, gotm_T, z, calib_h, gotm_h)))
         print(table(rows[-2:]), flush=True)
     text = [
         "# calib against GOTM (`benchmarks/gotm.py`)",

@@ -102,9 +102,12 @@ class Carry(eqx.Module):
 
 def _column(model: ColumnModel, step_index: Step, state: State, shear_production=None):
     surface = model.forcing.surface_fluxes(step_index, model.dt, state.S[-1], model.eos)
+    absorbed = model.forcing.shortwave_absorption.heating(model.grid)  # per cell, bottom first
+    passing = jnp.concatenate([jnp.zeros_like(absorbed[:1]), jnp.cumsum(absorbed)])  # through each face
     return make_column(
         model.grid, state, surface, model.eos, model.bottom_drag_coefficient,
         coriolis=model.forcing.coriolis, shear_production=shear_production, solver=model.solver,
+        shortwave_passing=passing,
     )  # fmt: skip
 
 

@@ -75,6 +75,11 @@ class Column(eqx.Module):
             vertical friction, per unit mass at the faces (m2 s-3): nu du_new/dz . d(u_new + u_old)/(2 dz),
             the energy-conserving shear production of Burchard (2002); nu S² of the current state
             before the first step.
+        shortwave_buoyancy: the buoyancy flux carried by the shortwave light still passing down
+            through each face (m2 s-3, >= 0; the surface value is the shortwave part of
+            `surface.buoyancy`), so that surface.buoyancy - shortwave_buoyancy is the buoyancy
+            forcing of the water above each face (KPP's B_f); None where unknown (then all the
+            shortwave counts as absorbed at the surface).
         solver: the model's tridiagonal solver (closures solve their own equations with it).
     """
 
@@ -87,6 +92,7 @@ class Column(eqx.Module):
     buoyancy: Centers
     coriolis: Scalar
     shear_production: Faces | None = None
+    shortwave_buoyancy: Faces | None = None
     solver: AbstractTridiagonalSolver = eqx.field(static=True, default=ThomasSolver())
 
 
@@ -100,8 +106,12 @@ def make_column(
     coriolis: Scalar = 0.0,
     shear_production: Faces | None = None,
     solver: AbstractTridiagonalSolver | None = None,
+    shortwave_passing: Faces | None = None,
 ) -> Column:
-    """Derive N², shear², buoyancy and the bottom friction velocity from a state."""
+    """Derive N², shear², buoyancy and the bottom friction velocity from a state.
+
+    `shortwave_passing` (optional): the fraction of the surface shortwave flux that passes down
+    through each face (1 at the surface); gives `Column.shortwave_buoyancy`."""
     buoyancy = eos.buoyancy(state.T, state.S)
     N2 = to_faces_gradient(buoyancy, grid)
     S2 = to_faces_gradient(state.u, grid) ** 2 + to_faces_gradient(state.v, grid) ** 2
@@ -115,5 +125,8 @@ def make_column(
         buoyancy=buoyancy,
         coriolis=jnp.asarray(coriolis, dtype=buoyancy.dtype),
         shear_production=shear_production,
+        shortwave_buoyancy=None
+        if shortwave_passing is None
+        else eos.buoyancy_flux(surface.shortwave * shortwave_passing, 0.0),
         solver=solver if solver is not None else ThomasSolver(),
     )
