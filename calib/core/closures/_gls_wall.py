@@ -80,7 +80,9 @@ class AbstractPsiWallBoundary(eqx.Module):
     """Boundary conditions for (k, psi) at one wall."""
 
     @abc.abstractmethod
-    def __call__(self, wall: WallGeometry, constants: PsiWallConstants) -> tuple[Boundary, Boundary | Outflow]:
+    def __call__(
+        self, wall: WallGeometry, constants: PsiWallConstants
+    ) -> tuple[Boundary, Boundary | Outflow]:
         """(condition for k, condition for psi)."""
 
 
@@ -119,7 +121,9 @@ class AbstractWallFunction(eqx.Module):
     """F_wall multiplying the dissipation term c_psi2 epsilon of the psi equation."""
 
     @abc.abstractmethod
-    def __call__(self, length: Faces, surface_distance: Faces, bottom_distance: Faces, von_karman: Scalar) -> Faces:
+    def __call__(
+        self, length: Faces, surface_distance: Faces, bottom_distance: Faces, von_karman: Scalar
+    ) -> Faces:
         """F_wall at the faces given the length scale and the distances to the walls (m)."""
 
     @abc.abstractmethod
@@ -149,7 +153,9 @@ class NearestWallFunction(AbstractWallFunction):
     as written for k-kl by Umlauf & Burchard 2003)."""
 
     name: ClassVar[str] = "nearest_wall"
-    E2: Scalar = param(1.33, 1.0, 1.8, doc="wall-proximity coefficient E2 of F_wall", source="Mellor & Yamada (1982)")
+    E2: Scalar = param(
+        1.33, 1.0, 1.8, doc="wall-proximity coefficient E2 of F_wall", source="Mellor & Yamada (1982)"
+    )
 
     def __call__(self, length, surface_distance, bottom_distance, von_karman):
         return _mellor_yamada(self.E2, von_karman, length, jnp.minimum(surface_distance, bottom_distance))
@@ -163,7 +169,9 @@ class ParabolicWallFunction(AbstractWallFunction):
     own distance, GOTM's "parabolic" shape)."""
 
     name: ClassVar[str] = "parabolic"
-    E2: Scalar = param(1.33, 1.0, 1.8, doc="wall-proximity coefficient E2 of F_wall", source="Mellor & Yamada (1982)")
+    E2: Scalar = param(
+        1.33, 1.0, 1.8, doc="wall-proximity coefficient E2 of F_wall", source="Mellor & Yamada (1982)"
+    )
 
     def __call__(self, length, surface_distance, bottom_distance, von_karman):
         distance = surface_distance * bottom_distance / (surface_distance + bottom_distance)

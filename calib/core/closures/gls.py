@@ -88,7 +88,17 @@ def _common(default, lower, upper, units, doc, source):
 
 
 class AbstractGenericLengthScale(AbstractClosure[GLSState]):
-    """The shared GLS step (module docstring); members fix p, m, n and the coefficients."""
+    """The shared GLS step (module docstring); members fix p, m, n and the coefficients.
+
+    c_psi3+ (convection) is not calibrated by Umlauf & Burchard (2003); Warner et al. (2005) use
+    1.0 for every member. Without diffusion, the k-epsilon equations rewritten for psi have
+    c_psi_i = m + 3n/2 - n c_eps_i, so each member's default c_psi3+ is k-epsilon's c3+ = 1
+    (Burchard 2002) carried over: 0 for k-omega, 1.5 for k-kl, 0.665 for the generic model, 1 for
+    k-epsilon. With 1.0 instead, the length scale of k-omega shrinks wherever B > 2 c_psi2 epsilon / 3
+    and free convection from rest never spins up (1.5 m after 24 h in the test of
+    tests/test_gls.py against 34 m); the generic model deepens 18 % less than Deardorff's law
+    after 6 h (9 % after 24 h).
+    """
 
     p: eqx.AbstractVar[float]
     m: eqx.AbstractVar[float]
@@ -104,14 +114,24 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
     schmidt_psi: eqx.AbstractVar[AbstractPsiSchmidt]
     stable_buoyancy: eqx.AbstractVar[AbstractPsiStableBuoyancy]
 
-    von_karman: Scalar = _common(0.4, 0.35, 0.45, "1", "von Karman constant of the boundary layers", "von Kármán constant")
+    von_karman: Scalar = _common(
+        0.4, 0.35, 0.45, "1", "von Karman constant of the boundary layers", "von Kármán constant"
+    )
     galperin_limit: Scalar = _common(
         0.53, 0.2, 1.0, "1", "largest l N / sqrt(2k) in stable stratification", "Galperin et al. (1988)"
     )
-    surface_roughness: Scalar = _common(0.02, 1e-4, 2.0, "m", "roughness length z0 of the surface", "GOTM default z0s")
-    bottom_roughness: Scalar = _common(0.01, 1e-5, 0.5, "m", "roughness length z0 of the sea floor", "typical sea-floor z0")
-    k_min: Scalar = _common(1e-10, 1e-14, 1e-6, "m2 s-2", "minimum turbulent kinetic energy", "GOTM default k_min")
-    epsilon_min: Scalar = _common(1e-12, 1e-16, 1e-8, "m2 s-3", "minimum dissipation rate", "GOTM default eps_min")
+    surface_roughness: Scalar = _common(
+        0.02, 1e-4, 2.0, "m", "roughness length z0 of the surface", "GOTM default z0s"
+    )
+    bottom_roughness: Scalar = _common(
+        0.01, 1e-5, 0.5, "m", "roughness length z0 of the sea floor", "typical sea-floor z0"
+    )
+    k_min: Scalar = _common(
+        1e-10, 1e-14, 1e-6, "m2 s-2", "minimum turbulent kinetic energy", "GOTM default k_min"
+    )
+    epsilon_min: Scalar = _common(
+        1e-12, 1e-16, 1e-8, "m2 s-3", "minimum dissipation rate", "GOTM default eps_min"
+    )
     background_viscosity: Scalar = _common(
         1e-6, 1e-8, 1e-3, "m2 s-1", "added to the eddy viscosity", "molecular viscosity order"
     )
@@ -142,6 +162,18 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
         galperin = cmu0**3 * k * N / (jnp.sqrt(2.0) * self.galperin_limit)
         return jnp.maximum(epsilon, jnp.maximum(galperin, self.epsilon_min))
 
+    def _shortest_length(self, epsilon: Faces, k: Faces, cmu0: Scalar) -> Faces:
+        """For n > 0, l >= the length of the floor state, c_mu0³ k_min^(3/2) / epsilon_min.
+
+        Where k sits on k_min, the psi equation still dissipates psi = c_mu0^p k^m l^n, which for
+        n > 0 (k-kl) drives l to zero and epsilon = c_mu0³ k^(3/2) / l to infinity: the quiescent
+        interior then never lets the turbulent layer in. (For n < 0, a dissipated psi means a
+        growing l, which epsilon_min caps.)"""
+        if self.n <= 0.0:
+            return epsilon
+        shortest = cmu0**3 * self.k_min * safe_sqrt(self.k_min) / self.epsilon_min
+        return jnp.minimum(epsilon, cmu0**3 * k * safe_sqrt(k) / shortest)
+
     def _turbulent_viscosities(self, k: Faces, epsilon: Faces, N2: Faces, S2: Faces) -> tuple[Faces, Faces]:
         """(nu_M, nu_H) = (c_mu, c_mu') k² / epsilon (m2 s-1)."""
         time_scale = k / epsilon
@@ -150,7 +182,9 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
 
     def _walls(self, column: Column, k: Faces, constants: PsiWallConstants):
         grid = column.grid
-        surface = WallGeometry(column.surface.friction_velocity, self.surface_roughness, grid.dz_faces[-1], k[-2])
+        surface = WallGeometry(
+            column.surface.friction_velocity, self.surface_roughness, grid.dz_faces[-1], k[-2]
+        )
         bottom = WallGeometry(column.bottom_friction_velocity, self.bottom_roughness, grid.dz_faces[0], k[1])
         return self.bottom(bottom, constants), self.surface(surface, constants)
 
@@ -186,9 +220,15 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
         grid = column.grid
         zero = jnp.zeros_like(k[0])
         lower, diag, upper, rhs = face_system(
-            psi, nu_M / sigma_psi, psi_source, psi_sink_rate,
-            _as_face_boundary(psi_bottom, zero), _as_face_boundary(psi_surface, zero), grid, dt,
-        )  # fmt: skip
+            psi,
+            nu_M / sigma_psi,
+            psi_source,
+            psi_sink_rate,
+            _as_face_boundary(psi_bottom, zero),
+            _as_face_boundary(psi_surface, zero),
+            grid,
+            dt,
+        )
         if isinstance(psi_bottom, Outflow):  # implicit outflow through the bottom cell's centre
             diag = diag.at[1].add(dt / grid.dz_faces[1] * psi_bottom.rate)
         if isinstance(psi_surface, Outflow):
@@ -201,7 +241,9 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
             column.solver,
         )
         k_new = jnp.maximum(k_new, self.k_min)
-        epsilon_new = self._limit_dissipation(self.epsilon_of(k_new, psi_new, cmu0), k_new, N2, cmu0)
+        epsilon_new = self._limit_dissipation(
+            self._shortest_length(self.epsilon_of(k_new, psi_new, cmu0), k_new, cmu0), k_new, N2, cmu0
+        )
         nu_M, nu_H = self._turbulent_viscosities(k_new, epsilon_new, N2, S2)
         diffusivities = Diffusivities(
             momentum=nu_M + self.background_viscosity, tracers=nu_H + self.background_diffusivity
@@ -223,8 +265,14 @@ def _as_face_boundary(boundary, zero):
     return Flux(zero) if isinstance(boundary, Outflow) else boundary
 
 
-def _c3_unstable(source="Burchard (2002); Warner et al. (2005)"):
-    return param(1.0, 0.0, 2.0, doc="buoyancy coefficient c_psi3+ where B > 0", source=source)
+def _c3_unstable(m: float, n: float, lower: float, upper: float):
+    """c_psi3+ = m + 3n/2 - n c_eps3+ with c_eps3+ = 1: the convective source of k-epsilon
+    (Burchard 2002) carried over to psi (see `AbstractGenericLengthScale`)."""
+    default = round(m + 1.5 * n - n * 1.0, 6)
+    return param(
+        default, lower, upper, doc="buoyancy coefficient c_psi3+ where B > 0",
+        source="k-epsilon's c3+ = 1 (Burchard 2002) written for psi; 1.0 in Warner et al. (2005)",
+    )  # fmt: skip
 
 
 class KOmega(AbstractGenericLengthScale):
@@ -244,17 +292,44 @@ class KOmega(AbstractGenericLengthScale):
     p: ClassVar[float] = -1.0
     m: ClassVar[float] = 0.5
     n: ClassVar[float] = -1.0
-    c_psi1: Scalar = param(0.555, 0.45, 0.65, doc="shear-production coefficient c_psi1 (Wilcox's alpha)",
-                           source="Wilcox (1988): 5/9; Umlauf & Burchard (2003)", spread=0.03)  # fmt: skip
-    c_psi2: Scalar = param(0.833, 0.7, 0.95, doc="dissipation coefficient c_psi2 (Wilcox's beta / beta*)",
-                           source="Wilcox (1988): 5/6; Umlauf & Burchard (2003)")  # fmt: skip
-    c_psi3_stable: Scalar = param(-0.64, -1.2, 0.0, doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
-                                  source="Ri_st = 0.25 with Canuto A; -0.58 with Kantha-Clayson in Warner et al. (2005)")  # fmt: skip
-    c_psi3_unstable: Scalar = _c3_unstable()
-    sigma_k: Scalar = param(2.0, 1.0, 3.0, doc="turbulent Schmidt number of k",
-                            source="Wilcox (1988); Umlauf & Burchard (2003)", spread=0.3)  # fmt: skip
-    sigma_psi: Scalar = param(2.0, 1.0, 3.0, doc="turbulent Schmidt number of psi (omega)",
-                              source="Wilcox (1988); Umlauf & Burchard (2003)")  # fmt: skip
+    c_psi1: Scalar = param(
+        0.555,
+        0.45,
+        0.65,
+        doc="shear-production coefficient c_psi1 (Wilcox's alpha)",
+        source="Wilcox (1988): 5/9; Umlauf & Burchard (2003)",
+        spread=0.03,
+    )
+    c_psi2: Scalar = param(
+        0.833,
+        0.7,
+        0.95,
+        doc="dissipation coefficient c_psi2 (Wilcox's beta / beta*)",
+        source="Wilcox (1988): 5/6; Umlauf & Burchard (2003)",
+    )
+    c_psi3_stable: Scalar = param(
+        -0.64,
+        -1.2,
+        0.0,
+        doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
+        source="Ri_st = 0.25 with Canuto A; -0.58 with Kantha-Clayson in Warner et al. (2005)",
+    )
+    c_psi3_unstable: Scalar = _c3_unstable(0.5, -1.0, -0.5, 1.5)
+    sigma_k: Scalar = param(
+        2.0,
+        1.0,
+        3.0,
+        doc="turbulent Schmidt number of k",
+        source="Wilcox (1988); Umlauf & Burchard (2003)",
+        spread=0.3,
+    )
+    sigma_psi: Scalar = param(
+        2.0,
+        1.0,
+        3.0,
+        doc="turbulent Schmidt number of psi (omega)",
+        source="Wilcox (1988); Umlauf & Burchard (2003)",
+    )
     stability: AbstractStabilityFunctions = CanutoA()
     wall_function: AbstractWallFunction = NoWallFunction()
     schmidt_psi: AbstractPsiSchmidt = ParameterPsiSchmidt()
@@ -280,17 +355,44 @@ class KKl(AbstractGenericLengthScale):
     p: ClassVar[float] = 0.0
     m: ClassVar[float] = 1.0
     n: ClassVar[float] = 1.0
-    c_psi1: Scalar = param(0.9, 0.7, 1.1, doc="shear-production coefficient c_psi1 (E1 / 2)",
-                           source="Mellor & Yamada (1982): E1 = 1.8; Umlauf & Burchard (2003)", spread=0.05)  # fmt: skip
-    c_psi2: Scalar = param(0.5, 0.35, 0.65, doc="dissipation coefficient c_psi2 (multiplies F_wall)",
-                           source="Mellor & Yamada (1982); Umlauf & Burchard (2003)")  # fmt: skip
-    c_psi3_stable: Scalar = param(2.53, 1.0, 4.0, doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
-                                  source="Burchard (2001); Warner et al. (2005)")  # fmt: skip
-    c_psi3_unstable: Scalar = _c3_unstable()
-    sigma_k: Scalar = param(1.96, 1.0, 3.0, doc="turbulent Schmidt number of k",
-                            source="Mellor & Yamada (1982) S_q = 0.2 as in Umlauf & Burchard (2003)", spread=0.3)  # fmt: skip
-    sigma_psi: Scalar = param(1.96, 1.0, 3.0, doc="turbulent Schmidt number of psi (k l)",
-                              source="Mellor & Yamada (1982) S_l = 0.2 as in Umlauf & Burchard (2003)")  # fmt: skip
+    c_psi1: Scalar = param(
+        0.9,
+        0.7,
+        1.1,
+        doc="shear-production coefficient c_psi1 (E1 / 2)",
+        source="Mellor & Yamada (1982): E1 = 1.8; Umlauf & Burchard (2003)",
+        spread=0.05,
+    )
+    c_psi2: Scalar = param(
+        0.5,
+        0.35,
+        0.65,
+        doc="dissipation coefficient c_psi2 (multiplies F_wall)",
+        source="Mellor & Yamada (1982); Umlauf & Burchard (2003)",
+    )
+    c_psi3_stable: Scalar = param(
+        2.53,
+        1.0,
+        4.0,
+        doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
+        source="Burchard (2001); Warner et al. (2005)",
+    )
+    c_psi3_unstable: Scalar = _c3_unstable(1.0, 1.0, 0.5, 2.5)
+    sigma_k: Scalar = param(
+        1.96,
+        1.0,
+        3.0,
+        doc="turbulent Schmidt number of k",
+        source="Mellor & Yamada (1982) S_q = 0.2 as in Umlauf & Burchard (2003)",
+        spread=0.3,
+    )
+    sigma_psi: Scalar = param(
+        1.96,
+        1.0,
+        3.0,
+        doc="turbulent Schmidt number of psi (k l)",
+        source="Mellor & Yamada (1982) S_l = 0.2 as in Umlauf & Burchard (2003)",
+    )
     stability: AbstractStabilityFunctions = KanthaClaysonQuasiEquilibrium()
     wall_function: AbstractWallFunction = NearestWallFunction()
     schmidt_psi: AbstractPsiSchmidt = ParameterPsiSchmidt()
@@ -309,15 +411,31 @@ class GenericModel(AbstractGenericLengthScale):
     p: ClassVar[float] = 2.0
     m: ClassVar[float] = 1.0
     n: ClassVar[float] = -0.67
-    c_psi1: Scalar = param(1.0, 0.85, 1.15, doc="shear-production coefficient c_psi1",
-                           source="Umlauf & Burchard (2003)", spread=0.05)  # fmt: skip
-    c_psi2: Scalar = param(1.22, 1.15, 1.4, doc="dissipation coefficient c_psi2", source="Umlauf & Burchard (2003)")
-    c_psi3_stable: Scalar = param(0.05, -0.5, 0.5, doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
-                                  source="Ri_st = 0.25 with Canuto A (Umlauf & Burchard 2005); 0.1 in Warner et al. (2005)")  # fmt: skip
-    c_psi3_unstable: Scalar = _c3_unstable()
-    sigma_k: Scalar = param(0.8, 0.5, 1.5, doc="turbulent Schmidt number of k", source="Umlauf & Burchard (2003)",
-                            spread=0.15)  # fmt: skip
-    sigma_psi: Scalar = param(1.07, 0.7, 1.6, doc="turbulent Schmidt number of psi", source="Umlauf & Burchard (2003)")
+    c_psi1: Scalar = param(
+        1.0,
+        0.85,
+        1.15,
+        doc="shear-production coefficient c_psi1",
+        source="Umlauf & Burchard (2003)",
+        spread=0.05,
+    )
+    c_psi2: Scalar = param(
+        1.22, 1.15, 1.4, doc="dissipation coefficient c_psi2", source="Umlauf & Burchard (2003)"
+    )
+    c_psi3_stable: Scalar = param(
+        0.05,
+        -0.5,
+        0.5,
+        doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
+        source="Ri_st = 0.25 with Canuto A (Umlauf & Burchard 2005); 0.1 in Warner et al. (2005)",
+    )
+    c_psi3_unstable: Scalar = _c3_unstable(1.0, -0.67, 0.0, 1.5)
+    sigma_k: Scalar = param(
+        0.8, 0.5, 1.5, doc="turbulent Schmidt number of k", source="Umlauf & Burchard (2003)", spread=0.15
+    )
+    sigma_psi: Scalar = param(
+        1.07, 0.7, 1.6, doc="turbulent Schmidt number of psi", source="Umlauf & Burchard (2003)"
+    )
     stability: AbstractStabilityFunctions = CanutoA()
     wall_function: AbstractWallFunction = NoWallFunction()
     schmidt_psi: AbstractPsiSchmidt = ParameterPsiSchmidt()
@@ -336,18 +454,40 @@ class GenericLengthScale(AbstractGenericLengthScale):
     p: float = eqx.field(static=True, default=3.0)
     m: float = eqx.field(static=True, default=1.5)
     n: float = eqx.field(static=True, default=-1.0)
-    c_psi1: Scalar = param(1.44, 0.3, 2.0, doc="shear-production coefficient c_psi1",
-                           source="Rodi (1987) for k-epsilon; 0.555-1.44 across the members of Umlauf & Burchard (2003)",
-                           spread=0.05)  # fmt: skip
-    c_psi2: Scalar = param(1.92, 0.3, 2.5, doc="dissipation coefficient c_psi2",
-                           source="Rodi (1987) for k-epsilon; 0.5-1.92 across the members")  # fmt: skip
-    c_psi3_stable: Scalar = param(-0.63, -2.0, 3.0, doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
-                                  source="Ri_st = 0.25 with Canuto A for k-epsilon (Umlauf & Burchard 2005)")  # fmt: skip
-    c_psi3_unstable: Scalar = _c3_unstable()
-    sigma_k: Scalar = param(1.0, 0.5, 3.0, doc="turbulent Schmidt number of k",
-                            source="Rodi (1987); 0.8-2 across the members", spread=0.2)  # fmt: skip
-    sigma_psi: Scalar = param(1.3, 0.5, 3.0, doc="turbulent Schmidt number of psi",
-                              source="Rodi (1987); 1.07-2 across the members")  # fmt: skip
+    c_psi1: Scalar = param(
+        1.44,
+        0.3,
+        2.0,
+        doc="shear-production coefficient c_psi1",
+        source="Rodi (1987) for k-epsilon; 0.555-1.44 across the members of Umlauf & Burchard (2003)",
+        spread=0.05,
+    )
+    c_psi2: Scalar = param(
+        1.92,
+        0.3,
+        2.5,
+        doc="dissipation coefficient c_psi2",
+        source="Rodi (1987) for k-epsilon; 0.5-1.92 across the members",
+    )
+    c_psi3_stable: Scalar = param(
+        -0.63,
+        -2.0,
+        3.0,
+        doc="buoyancy coefficient c_psi3- where B < 0 (stable_buoyancy: parameter)",
+        source="Ri_st = 0.25 with Canuto A for k-epsilon (Umlauf & Burchard 2005)",
+    )
+    c_psi3_unstable: Scalar = _c3_unstable(1.5, -1.0, 0.0, 2.0)
+    sigma_k: Scalar = param(
+        1.0,
+        0.5,
+        3.0,
+        doc="turbulent Schmidt number of k",
+        source="Rodi (1987); 0.8-2 across the members",
+        spread=0.2,
+    )
+    sigma_psi: Scalar = param(
+        1.3, 0.5, 3.0, doc="turbulent Schmidt number of psi", source="Rodi (1987); 1.07-2 across the members"
+    )
     stability: AbstractStabilityFunctions = CanutoA()
     wall_function: AbstractWallFunction = NoWallFunction()
     schmidt_psi: AbstractPsiSchmidt = ParameterPsiSchmidt()
