@@ -164,9 +164,9 @@ class AbstractCrossing(eqx.Module):
         d_prev = jnp.where(j > 0, depth[previous], 0.0)  # the surface (Ri_b = 0) above the top centre
         ri_prev = jnp.where(j > 0, Ri[previous], 0.0)
         before = jnp.maximum(j - 2, 0)
-        slope = jnp.where(
-            j > 1, _safe_divide(ri_prev - Ri[before], d_prev - depth[before]), 0.0
-        )  # backward difference at the centre above the crossing (0 with no centre above it)
+        d_before = jnp.where(j > 1, depth[before], 0.0)  # the surface above the top centre
+        ri_before = jnp.where(j > 1, Ri[before], 0.0)
+        slope = _safe_divide(ri_prev - ri_before, d_prev - d_before)  # backward difference above the crossing
         fraction = self.fraction(ri_prev, Ri[j], slope * (depth[j] - d_prev), critical, first=j == 0)
         return d_prev + fraction * (depth[j] - d_prev)
 
@@ -191,8 +191,11 @@ class QuadraticCrossing(AbstractCrossing):
     """The quadratic through both centres around the crossing whose slope at the upper one is the
     backward difference of Ri_b there (CVMix "quadratic", its default and GOTM's): in
     s = (d - d_k) / (d_k+1 - d_k), Ri = Ri_k + m s + (Ri_k+1 - Ri_k - m) s², m the backward
-    difference times the spacing (0 when no centre lies above d_k, as in CVMix); the root in
-    [0, 1] in closed form. Linear when the crossing lies between the surface and the top centre."""
+    difference times the spacing (above the top centre, the surface, where Ri_b = 0; CVMix takes
+    a zero slope there, the same thing since Ri_b = 0 at the top centre, whose surface layer lies
+    within the top cell); the root in [0, 1] in closed form. Linear when the crossing lies between
+    the surface and the top centre. Exact for a linear Ri_b profile, not for a quadratic one (the
+    backward difference is the slope half a spacing higher)."""
 
     name: ClassVar[str] = "quadratic"
 
@@ -467,6 +470,18 @@ def interior_at_depth(K_top, top_faces, h):
     return K_face + slope * (top_faces[c + 1] - h), slope
 
 
+def shape_matching(K_h, dK_dz, h, w_at_one, buoyancy_forcing, ustar):
+    """(G(1), G'(1)) that match the interior K(h) and dK/dz(h) (LMD94 eqs. 18–19, CVMix's form):
+    G(1) = K(h) / (h w(1)); G'(1) = min(0, -dK/dz(h) / w(1) + [B_f > 0] 5 B_f K(h) / u*⁴), the last
+    term from the sigma-derivative of the stable velocity scale."""
+    at_one = _safe_divide(K_h, w_at_one * h)
+    stable = buoyancy_forcing > 0.0
+    slope = _safe_divide(-dK_dz, w_at_one) + jnp.where(
+        stable, 5.0 * buoyancy_forcing * K_h / jnp.maximum(ustar**4, TINY), 0.0
+    )
+    return at_one, jnp.minimum(slope, 0.0)
+
+
 class KPP(AbstractClosure[KPPState]):
     """K-profile parameterisation (Large, McWilliams & Doney 1994); see the module docstring.
 
@@ -568,10 +583,7 @@ class KPP(AbstractClosure[KPPState]):
         def matching(K_top, w1):
             if not self.shape.matches:
                 return 0.0, 0.0
-            K_h, dK_dz = interior_at_depth(K_top, top_faces, h)
-            at_one = _safe_divide(K_h, w1 * h)
-            slope = _safe_divide(-dK_dz, w1) + jnp.where(B > 0, 5.0 * B * K_h / jnp.maximum(ustar**4, TINY), 0.0)
-            return at_one, jnp.minimum(slope, 0.0)
+            return shape_matching(*interior_at_depth(K_top, top_faces, h), h, w1, B, ustar)
 
         match_m, match_s = matching(nu_top, w_m1), matching(kappa_top, w_s1)
         sigma_faces = top_faces / h
@@ -634,5 +646,6 @@ __all__ = [
     "buoyancy_forcing",
     "interior_at_depth",
     "matched_cubic",
+    "shape_matching",
     "velocity_scales",
 ]
