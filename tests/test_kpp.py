@@ -26,6 +26,7 @@ from calib.core.closures.kpp import (
     MatchedShape,
     McWilliamsSullivanLangmuir,
     MoninObukhovLimit,
+    NoStableLimit,
     PlainBase,
     QuadraticCrossing,
     SimpleShape,
@@ -372,10 +373,10 @@ def test_langmuir_enhancement_scales_the_boundary_layer_diffusivity():
 # ---------------------------------------------------------------------------------------------
 # 7. Gradients of every parameter against central differences, three regimes
 
-STABLE = Forcing.constant(wind_stress_x=0.1, heat_flux=400.0, coriolis=2e-3)
+STABLE = Forcing.constant(wind_stress_x=0.1, heat_flux=50.0, coriolis=3e-3)
 NEUTRAL = Forcing.constant(wind_stress_x=0.1, wind_stress_y=0.05)
 REGIMES = {
-    # Ekman depth 0.7 u*/f = 3.4 m < h from Ri_b: the limit binds
+    # Ekman depth 0.7 u*/f = 2.3 m < h from Ri_b (2.7 to 3.5 m): the limit binds
     "stable": (STABLE, KPP(shape=MatchedShape(), stable_limit=EkmanLimit(), langmuir=McWilliamsSullivanLangmuir())),
     "neutral": (NEUTRAL, KPP(shape=MatchedShape(), crossing=LinearCrossing(), langmuir=LiLangmuir())),
     "convective": (CONVECTIVE, KPP(shape=MatchedShape(), stable_limit=EkmanMoninObukhovLimit(),
@@ -390,8 +391,9 @@ MUST_ACT = {  # parameters whose gradient must not vanish in that regime
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("regime", sorted(REGIMES))
-def test_every_kpp_parameter_gradient_matches_central_differences(regime):
+def check_gradients_against_differences(regime, names=None):
+    """d loss / d p (scaled by p) by autodiff against `finite_difference` for the parameters
+    `names` (all when None) of the closure of a regime; those of MUST_ACT must matter."""
     forcing, closure = REGIMES[regime]
     N2 = 1e-6 if regime == "convective" else 1e-4
     state0 = initial_state(N2=N2, u=0.0 if regime == "convective" else 0.1)
@@ -399,6 +401,8 @@ def test_every_kpp_parameter_gradient_matches_central_differences(regime):
     loss, gradient = value_and_grad_of_run(closure, state0, forcing)
     for path in param_paths(closure):
         name = ".".join(path)
+        if names is not None and name not in names:
+            continue
         value = float(get(closure, path))
         scaled_gradient = value * float(get(gradient, path))
         scaled_difference = value * finite_difference(loss_at, closure, path)
@@ -408,6 +412,22 @@ def test_every_kpp_parameter_gradient_matches_central_differences(regime):
         assert abs(scaled_gradient - scaled_difference) <= tolerance, (name, scaled_gradient, scaled_difference)
 
 
+def test_gradients_of_the_new_kpp_parameters_in_stable_forcing():
+    """The Ekman coefficient (the limit binds) and the Langmuir parameters; every other parameter
+    and the other regimes in the slow test below."""
+    check_gradients_against_differences(
+        "stable", ("stable_limit.ekman_coefficient", "langmuir.langmuir_number", "langmuir.langmuir_coefficient")
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("regime", sorted(REGIMES))
+def test_every_kpp_parameter_gradient_matches_central_differences(regime):
+    """Every parameter (interior, shape, limit, Langmuir included), stable, neutral and convective."""
+    check_gradients_against_differences(regime)
+
+
+@pytest.mark.slow
 def test_the_stable_regime_is_limited_by_the_ekman_depth():
     """The premise of the stable gradient case: h is the Ekman depth there."""
     _, closure = REGIMES["stable"]
@@ -415,6 +435,8 @@ def test_the_stable_regime_is_limited_by_the_ekman_depth():
     from calib.core.integrate import simulate
 
     trajectory = simulate(model_for(closure, STABLE), initial_state(N2=1e-4, u=0.1), n_saves=3, steps_per_save=12)
-    ustar = np.sqrt(np.hypot(0.1, 0.0) / EOS.rho0)
-    np.testing.assert_allclose(np.asarray(trajectory.closure_state.boundary_layer_depth), 0.7 * ustar / 2e-3,
-                               rtol=1e-9)  # fmt: skip
+    unlimited = simulate(model_for(eqx.tree_at(lambda c: c.stable_limit, closure, NoStableLimit()), STABLE),
+                         initial_state(N2=1e-4, u=0.1), n_saves=3, steps_per_save=12)  # fmt: skip
+    ekman = 0.7 * np.sqrt(0.1 / EOS.rho0) / 3e-3
+    np.testing.assert_allclose(np.asarray(trajectory.closure_state.boundary_layer_depth)[1:], ekman, rtol=1e-9)
+    assert np.all(np.asarray(unlimited.closure_state.boundary_layer_depth)[1:] > ekman + 0.3)
