@@ -12,11 +12,15 @@ depths of the largest dT/dz. Required: RMS < 2e-3 K at 6, 12 and 24 h (a tenth o
 across one cell of the entrainment layer), the depth within one cell (0.5 m), the top-cell T
 change within 2e-3 K.
 
-KPP (CVMix in GOTM) is reproduced less closely because calib interpolates the bulk Richardson
-number linearly and does not enhance the diffusivity at the boundary-layer base (GOTM: quadratic,
-enhanced): measured RMS 2e-4 to 3.2e-3 K, depths equal to GOTM's within one cell, boundary-layer
-depth within 1 m of CVMix's. Required for KPP: RMS < 5e-3 K, depth within 0.5 m, boundary layer
-within 1.5 m at 24 h.
+KPP (CVMix in GOTM) with GOTM's options (simple shapes, quadratic interpolation of the bulk
+Richardson number, enhanced diffusivity at the base, no stable limits, no Langmuir; the cases name
+them): measured RMS 2e-5 to 3e-4 K, boundary-layer depth within 0.02 m of CVMix's at 6, 12 and 24 h,
+parabola-refined depth of the largest dT/dz within 0.07 m. (Before calib had the quadratic
+interpolation and the enhanced diffusivity: RMS up to 3.2e-3 K, boundary layer 0.1 to 0.5 m
+shallower.) The face of the largest dT/dz can still differ by one face at 24 h where two faces
+carry nearly the same gradient (GOTM's refined depth 29.73 and 35.21 m lie near the middle between
+faces). Required for KPP: RMS < 1e-3 K, face depth within 0.5 m, refined depth within 0.15 m,
+boundary layer within 0.1 m at 6, 12 and 24 h.
 """
 
 from __future__ import annotations
@@ -49,8 +53,9 @@ def test_calib_reproduces_gotm_under_gotms_settings(run):
     result = comparison.compare(
         comparison.calib_profiles(comparison.RUNS[run][1]), gotm_T, reference.z.values
     )
-    assert np.all(result["rms"] < (5e-3 if run.endswith("kpp") else 2e-3)), result["rms"]
+    assert np.all(result["rms"] < (1e-3 if run.endswith("kpp") else 2e-3)), result["rms"]
     np.testing.assert_allclose(result["depth_calib"], result["depth_gotm"], atol=0.5)
+    np.testing.assert_allclose(result["refined_calib"], result["refined_gotm"], atol=0.15)
     assert result["top_change_calib"] == pytest.approx(result["top_change_gotm"], abs=2e-3)
 
 
@@ -61,6 +66,8 @@ def test_kpp_boundary_layer_depth_matches_cvmix_in_gotm(run):
     reference = xr.open_dataset(REFERENCE)
     ds = calib.run(calib.load_case(ROOT / "cases" / "reference" / f"{comparison.RUNS[run][1]}.yaml"))
     assert ds["boundary_layer_depth"].attrs["units"] == "m"
-    calib_h = float(ds["boundary_layer_depth"].values[-1])
-    gotm_h = float(reference[f"boundary_layer_depth_{run}"].values[-1])
-    assert calib_h == pytest.approx(gotm_h, abs=1.5), (calib_h, gotm_h)
+    seconds = (ds.time.values - ds.time.values[0]) / np.timedelta64(1, "s")
+    index = [int(np.argmin(np.abs(seconds - h * 3600.0))) for h in comparison.HOURS]
+    calib_h = ds["boundary_layer_depth"].values[index]
+    gotm_h = reference[f"boundary_layer_depth_{run}"].values[1:]  # 6, 12, 24 h
+    np.testing.assert_allclose(calib_h, gotm_h, atol=0.1)
