@@ -44,8 +44,11 @@ def extract(out: Path = EXTRACT) -> None:
     for name, (path, _, _) in RUNS.items():
         ds = xr.open_dataset(SHARED / path, decode_times=False)
         index = [int(np.argmin(np.abs(ds.time.values - h * 3600.0))) for h in (0, *HOURS)]
-        variables[f"T_{name}"] = (("hour", "z"), ds.temp.values[index, :, 0, 0].astype("f8"),
-                                  {"units": "degree_Celsius", "long_name": f"GOTM temperature, {name}"})
+        variables[f"T_{name}"] = (
+            ("hour", "z"),
+            ds.temp.values[index, :, 0, 0].astype("f8"),
+            {"units": "degree_Celsius", "long_name": f"GOTM temperature, {name}"},
+        )
         if "cvmix_zsbl" in ds and name.endswith("kpp"):
             variables[f"boundary_layer_depth_{name}"] = (
                 ("hour",), -ds.cvmix_zsbl.values[index, 0, 0].astype("f8"),
@@ -126,7 +129,9 @@ def table(rows: list[tuple[str, str, dict]]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for run, label, r in rows:
-        depths = " / ".join(f"{c:.1f} ({g:.1f})" for c, g in zip(r["depth_calib"], r["depth_gotm"], strict=True))
+        depths = " / ".join(
+            f"{c:.1f} ({g:.1f})" for c, g in zip(r["depth_calib"], r["depth_gotm"], strict=True)
+        )
         rms = " / ".join(f"{value:.4f}" for value in r["rms"])
         h = (
             " / ".join(f"{c:.2f} ({g:.2f})" for c, g in zip(r["h_calib"], r["h_gotm"], strict=True)) + " m"
@@ -134,7 +139,10 @@ def table(rows: list[tuple[str, str, dict]]) -> str:
             else ""
         )
         refined = f"{r['refined_calib'][-1]:.2f} ({r['refined_gotm'][-1]:.2f}) m"
-        lines.append(f"| {run} | {label} | {depths} m | {refined} | {rms} K | {r['top_change_calib']:+.3f} ({r['top_change_gotm']:+.3f}) K | {h} |")
+        lines.append(
+            f"| {run} | {label} | {depths} m | {refined} | {rms} K | "
+            f"{r['top_change_calib']:+.3f} ({r['top_change_gotm']:+.3f}) K | {h} |"
+        )
     return "\n".join(lines)
 
 
@@ -155,7 +163,11 @@ def main() -> None:
         gotm_T = reference[f"T_{run}"].values
         if not (ROOT / "cases" / "reference" / f"{gotm_case}.yaml").exists():
             continue
-        gotm_h = reference[f"boundary_layer_depth_{run}"].values if f"boundary_layer_depth_{run}" in reference else None
+        gotm_h = (
+            reference[f"boundary_layer_depth_{run}"].values
+            if f"boundary_layer_depth_{run}" in reference
+            else None
+        )
         for label, which in (("GOTM's settings", None), (f"{closure} defaults", closure)):
             calib_T, calib_h = calib_profiles(gotm_case, which, boundary_layer=True)
             rows.append((run, label, compare(calib_T, gotm_T, z, calib_h, gotm_h)))
@@ -166,9 +178,9 @@ def main() -> None:
         "GOTM 6.0 reference runs of ../shared/reference/gotm (extract: tests/data/gotm/reference.nc); calib",
         "runs cases/reference/*.yaml with GOTM's grid (50 m, 100 layers), dt (60 s), linear EOS, forcing and",
         "closure settings, and the same cases with calib's default closure settings. Depths are those of the face of largest",
-        "dT/dz (0.5 m cells), and at 24 h refined by a parabola through the three largest-gradient faces; the RMS",
-        "is over the 100 cells of calib's minus GOTM's T change since t = 0. KPP rows also give the boundary-layer",
-        "depth against CVMix's (GOTM's `cvmix_zsbl`).",
+        "dT/dz (0.5 m cells), and at 24 h refined by a parabola through the three largest-gradient",
+        "faces; the RMS is over the 100 cells of calib's minus GOTM's T change since t = 0. KPP rows",
+        "also give the boundary-layer depth against CVMix's (GOTM's `cvmix_zsbl`).",
         "",
         table(rows),
         "",

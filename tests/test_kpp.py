@@ -22,7 +22,6 @@ from calib.core.closures.kpp import (
     EnhancedBase,
     LiLangmuir,
     LinearCrossing,
-    LMD94Interior,
     MatchedShape,
     McWilliamsSullivanLangmuir,
     MoninObukhovLimit,
@@ -34,7 +33,6 @@ from calib.core.closures.kpp import (
     interior_at_depth,
     matched_cubic,
     shape_matching,
-    velocity_scales,
 )
 from calib.core.eos import LinearEquationOfState
 from calib.core.forcing import Forcing, ShortwaveAbsorption
@@ -42,7 +40,6 @@ from calib.core.grid import Grid
 from calib.core.state import State, make_column
 from tests.test_closures import (
     CONVECTIVE,
-    FORCED,
     finite_difference,
     get,
     initial_state,
@@ -124,7 +121,10 @@ def test_buoyancy_forcing_counts_the_shortwave_absorbed_above_each_depth():
         1 - absorption.fraction_red
     ) * np.exp(-depth / absorption.length_blue)
     np.testing.assert_allclose(
-        buoyancy_forcing(column, jnp.asarray(depth)), non_solar + shortwave * (1.0 - passing), rtol=1e-9, atol=1e-15
+        buoyancy_forcing(column, jnp.asarray(depth)),
+        non_solar + shortwave * (1.0 - passing),
+        rtol=1e-9,
+        atol=1e-15,
     )
     assert float(column.surface.buoyancy) == pytest.approx(non_solar + shortwave)
     assert float(column.surface.buoyancy) > 0.0 > float(buoyancy_forcing(column, jnp.asarray(1.0)))
@@ -138,7 +138,9 @@ def test_penetrating_shortwave_deepens_h_and_turns_on_the_nonlocal_flux():
     penetrating, surface_only = column_with(SUNNY), column_with(SUNNY, penetrating=False)
     h_penetrating = float(kpp.boundary_layer_depth(penetrating))
     h_surface = float(kpp.boundary_layer_depth(surface_only))
-    hand_penetrating = hand_boundary_layer_depth(penetrating, lambda d: float(buoyancy_forcing(penetrating, d)))
+    hand_penetrating = hand_boundary_layer_depth(
+        penetrating, lambda d: float(buoyancy_forcing(penetrating, d))
+    )
     hand_surface = hand_boundary_layer_depth(surface_only, lambda d: float(surface_only.surface.buoyancy))
     assert h_penetrating == pytest.approx(hand_penetrating, rel=1e-9)
     assert h_surface == pytest.approx(hand_surface, rel=1e-9)
@@ -162,8 +164,12 @@ def test_monin_obukhov_and_ekman_limits_equal_their_formulas_when_active():
     L, ekman = ustar**3 / (KAPPA * B), 0.7 * ustar / f
     h_free = float(KPP().boundary_layer_depth(column))
     assert h_free > max(L, ekman)  # both limits bind
-    assert float(KPP(stable_limit=MoninObukhovLimit()).boundary_layer_depth(column)) == pytest.approx(L, rel=1e-12)
-    assert float(KPP(stable_limit=EkmanLimit()).boundary_layer_depth(column)) == pytest.approx(ekman, rel=1e-12)
+    assert float(KPP(stable_limit=MoninObukhovLimit()).boundary_layer_depth(column)) == pytest.approx(
+        L, rel=1e-12
+    )
+    assert float(KPP(stable_limit=EkmanLimit()).boundary_layer_depth(column)) == pytest.approx(
+        ekman, rel=1e-12
+    )
     both = float(KPP(stable_limit=EkmanMoninObukhovLimit()).boundary_layer_depth(column))
     assert both == pytest.approx(min(L, ekman), rel=1e-12)
     # inactive in convection, and the Ekman depth without rotation
@@ -184,7 +190,7 @@ def test_monin_obukhov_and_ekman_limits_equal_their_formulas_when_active():
 
 def test_matched_cubic_has_the_prescribed_value_and_slope_at_one():
     for at_one, slope in [(0.0, 0.0), (0.05, -0.3), (0.2, 0.0), (0.01, -1.0)]:
-        G = lambda s: matched_cubic(s, at_one, slope)  # noqa: E731
+        G = lambda s, a=at_one, b=slope: matched_cubic(s, a, b)  # noqa: E731
         assert float(G(0.0)) == 0.0 and float(jax.grad(G)(0.0)) == pytest.approx(1.0)
         assert float(G(1.0)) == pytest.approx(at_one, abs=1e-14)
         assert float(jax.grad(G)(1.0)) == pytest.approx(slope, abs=1e-14)
@@ -207,7 +213,9 @@ def test_lmd94_interpolation_of_the_interior_diffusivity():
 
 def test_shape_matching_formula():
     at_one, slope = shape_matching(2e-3, 1e-4, 20.0, 0.01, -1e-7, 0.01)  # unstable
-    assert float(at_one) == pytest.approx(2e-3 / (20.0 * 0.01)) and float(slope) == pytest.approx(-1e-4 / 0.01)
+    assert float(at_one) == pytest.approx(2e-3 / (20.0 * 0.01)) and float(slope) == pytest.approx(
+        -1e-4 / 0.01
+    )
     at_one, slope = shape_matching(2e-3, 1e-6, 20.0, 0.01, 1e-9, 0.01)  # stable: + 5 B K / u*^4
     assert float(slope) == pytest.approx(min(0.0, -1e-6 / 0.01 + 5.0 * 1e-9 * 2e-3 / 0.01**4))
     _, slope = shape_matching(2e-3, 0.0, 20.0, 0.01, 1e-7, 0.01)
@@ -262,7 +270,9 @@ def test_enhanced_diffusivity_at_the_base_is_lmd94_d6():
     np.testing.assert_array_equal(enhanced_top[others], plain_top[others])
     gamma_enhanced, gamma_plain = np.asarray(K_enhanced.nonlocal_)[::-1], np.asarray(K_plain.nonlocal_)[::-1]
     if inside:  # CVMix rescales the non-local term by K_enhanced / K_boundary-layer
-        assert gamma_enhanced[face] == pytest.approx(gamma_plain[face] * expected / plain_top[face], rel=1e-10)
+        assert gamma_enhanced[face] == pytest.approx(
+            gamma_plain[face] * expected / plain_top[face], rel=1e-10
+        )
     else:
         assert gamma_enhanced[face] == 0.0
 
@@ -322,7 +332,9 @@ def test_boundary_layer_depth_derivative_near_a_level_crossing(crossing):
     d h / d Ri_c by autodiff against central differences small enough to stay on one branch."""
     column = column_with(COOLED, mixed_layer=10.0, N2=1e-5, current=0.1)
     h_of = jax.jit(lambda c: KPP(critical_richardson=c, crossing=crossing).boundary_layer_depth(column))
-    grad_of = jax.jit(jax.grad(lambda c: KPP(critical_richardson=c, crossing=crossing).boundary_layer_depth(column)))
+    grad_of = jax.jit(
+        jax.grad(lambda c: KPP(critical_richardson=c, crossing=crossing).boundary_layer_depth(column))
+    )
     grid_c = np.linspace(0.15, 0.6, 451)
     hs = np.array([float(h_of(c)) for c in grid_c])
     centres = -np.asarray(GRID.z_centers)
@@ -365,7 +377,9 @@ def test_langmuir_enhancement_scales_the_boundary_layer_diffusivity():
     inside = (depth > 0) & (depth < float(state.boundary_layer_depth))
     E = float(McWilliamsSullivanLangmuir().velocity_factor())
     np.testing.assert_allclose(np.asarray(K_l.tracers)[inside], E * np.asarray(K.tracers)[inside], rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(K_l.momentum)[inside], E * np.asarray(K.momentum)[inside], rtol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(K_l.momentum)[inside], E * np.asarray(K.momentum)[inside], rtol=1e-12
+    )
     li = KPP(langmuir=LiLangmuir())
     assert float(li.boundary_layer_depth(column)) > float(state.boundary_layer_depth)  # V_t² enhanced
 
@@ -377,7 +391,8 @@ STABLE = Forcing.constant(wind_stress_x=0.1, heat_flux=50.0, coriolis=3e-3)
 NEUTRAL = Forcing.constant(wind_stress_x=0.1, wind_stress_y=0.05)
 REGIMES = {
     # Ekman depth 0.7 u*/f = 2.3 m < h from Ri_b (2.7 to 3.5 m): the limit binds
-    "stable": (STABLE, KPP(shape=MatchedShape(), stable_limit=EkmanLimit(), langmuir=McWilliamsSullivanLangmuir())),
+    "stable": (STABLE, KPP(shape=MatchedShape(), stable_limit=EkmanLimit(),
+                           langmuir=McWilliamsSullivanLangmuir())),
     "neutral": (NEUTRAL, KPP(shape=MatchedShape(), crossing=LinearCrossing(), langmuir=LiLangmuir())),
     "convective": (CONVECTIVE, KPP(shape=MatchedShape(), stable_limit=EkmanMoninObukhovLimit(),
                                    langmuir=LiLangmuir(), interior=BackgroundInterior())),
@@ -409,14 +424,19 @@ def check_gradients_against_differences(regime, names=None):
         if name in MUST_ACT[regime]:
             assert abs(scaled_difference) > 1e-6 * float(loss), (name, scaled_difference)
         tolerance = 1e-4 * abs(scaled_difference) + 1e-9 * float(loss)
-        assert abs(scaled_gradient - scaled_difference) <= tolerance, (name, scaled_gradient, scaled_difference)
+        assert abs(scaled_gradient - scaled_difference) <= tolerance, (
+            name,
+            scaled_gradient,
+            scaled_difference,
+        )
 
 
 def test_gradients_of_the_new_kpp_parameters_in_stable_forcing():
     """The Ekman coefficient (the limit binds) and the Langmuir parameters; every other parameter
     and the other regimes in the slow test below."""
     check_gradients_against_differences(
-        "stable", ("stable_limit.ekman_coefficient", "langmuir.langmuir_number", "langmuir.langmuir_coefficient")
+        "stable",
+        ("stable_limit.ekman_coefficient", "langmuir.langmuir_number", "langmuir.langmuir_coefficient"),
     )
 
 
@@ -431,12 +451,16 @@ def test_every_kpp_parameter_gradient_matches_central_differences(regime):
 def test_the_stable_regime_is_limited_by_the_ekman_depth():
     """The premise of the stable gradient case: h is the Ekman depth there."""
     _, closure = REGIMES["stable"]
-    from tests.test_closures import model_for
     from calib.core.integrate import simulate
+    from tests.test_closures import model_for
 
-    trajectory = simulate(model_for(closure, STABLE), initial_state(N2=1e-4, u=0.1), n_saves=3, steps_per_save=12)
+    trajectory = simulate(
+        model_for(closure, STABLE), initial_state(N2=1e-4, u=0.1), n_saves=3, steps_per_save=12
+    )
     unlimited = simulate(model_for(eqx.tree_at(lambda c: c.stable_limit, closure, NoStableLimit()), STABLE),
                          initial_state(N2=1e-4, u=0.1), n_saves=3, steps_per_save=12)  # fmt: skip
     ekman = 0.7 * np.sqrt(0.1 / EOS.rho0) / 3e-3
-    np.testing.assert_allclose(np.asarray(trajectory.closure_state.boundary_layer_depth)[1:], ekman, rtol=1e-9)
+    np.testing.assert_allclose(
+        np.asarray(trajectory.closure_state.boundary_layer_depth)[1:], ekman, rtol=1e-9
+    )
     assert np.all(np.asarray(unlimited.closure_state.boundary_layer_depth)[1:] > ekman + 0.3)

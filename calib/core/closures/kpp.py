@@ -305,7 +305,7 @@ class McWilliamsSullivanLangmuir(AbstractLangmuir):
 
     name: ClassVar[str] = "mcwilliams_sullivan"
     langmuir_number: Scalar = param(0.3, 0.1, 2.0, doc="La_t = (u*/u_Stokes)^½, turbulent Langmuir number",
-                                    source="McWilliams & Sullivan (2000); typical open-ocean value")  # fmt: skip
+                                    source="McWilliams & Sullivan (2000); open-ocean value")  # fmt: skip
     langmuir_coefficient: Scalar = param(0.08, 0.02, 0.3, doc="C_w of E = (1 + C_w La_t^-4)^½",
                                          source="McWilliams & Sullivan (2000)")  # fmt: skip
 
@@ -320,7 +320,7 @@ class LiLangmuir(AbstractLangmuir):
 
     name: ClassVar[str] = "li2016"
     langmuir_number: Scalar = param(0.3, 0.1, 2.0, doc="La_SL, surface-layer Langmuir number",
-                                    source="Li et al. (2016); typical open-ocean value")  # fmt: skip
+                                    source="Li et al. (2016); open-ocean value")  # fmt: skip
 
     def velocity_factor(self):
         La = self.langmuir_number
@@ -552,7 +552,9 @@ class KPP(AbstractClosure[KPPState]):
         (module docstring)."""
         depth, Ri = self.bulk_richardson(column)
         bottom = -column.grid.z_faces[0]
-        h = jnp.where(jnp.any(Ri > self.critical_richardson), self.crossing(depth, Ri, self.critical_richardson), bottom)
+        h = jnp.where(
+            jnp.any(Ri > self.critical_richardson), self.crossing(depth, Ri, self.critical_richardson), bottom
+        )
         limit = self.stable_limit(
             buoyancy_forcing(column, h), column.surface.friction_velocity, column.coriolis, self.von_karman
         )
