@@ -23,6 +23,7 @@ from calib.core.closures.kpp import (
     LiLangmuir,
     LinearCrossing,
     MatchedShape,
+    MatchGradientShape,
     McWilliamsSullivanLangmuir,
     MoninObukhovLimit,
     NoStableLimit,
@@ -464,3 +465,17 @@ def test_the_stable_regime_is_limited_by_the_ekman_depth():
         np.asarray(trajectory.closure_state.boundary_layer_depth)[1:], ekman, rtol=1e-9
     )
     assert np.all(np.asarray(unlimited.closure_state.boundary_layer_depth)[1:] > ekman + 0.3)
+
+
+def test_match_gradient_keeps_the_simple_non_local_shape():
+    """CVMix "MatchGradient": K from the matched cubic, gamma from sigma (1 - sigma)²."""
+    column = column_with(COOLED, N2=1e-5)
+    both = KPP(shape=MatchedShape(), base=PlainBase(), interior=STRONG_INTERIOR)
+    gradient_only = KPP(shape=MatchGradientShape(), base=PlainBase(), interior=STRONG_INTERIOR)
+    simple = KPP(base=PlainBase(), interior=STRONG_INTERIOR)
+    K_both, _ = both(column, both.init_state(column), 60.0)
+    K_gradient, _ = gradient_only(column, gradient_only.init_state(column), 60.0)
+    K_simple, _ = simple(column, simple.init_state(column), 60.0)
+    np.testing.assert_array_equal(np.asarray(K_gradient.tracers), np.asarray(K_both.tracers))
+    np.testing.assert_array_equal(np.asarray(K_gradient.nonlocal_), np.asarray(K_simple.nonlocal_))
+    assert np.max(np.abs(np.asarray(K_both.nonlocal_) - np.asarray(K_simple.nonlocal_))) > 1e-3
