@@ -218,25 +218,13 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
         constants = PsiWallConstants(cmu0, self.von_karman, sigma_psi, self.k_min, self.p, self.m, self.n)
         (k_bottom, psi_bottom), (k_surface, psi_surface) = self._walls(column, k, constants)
         grid = column.grid
-        zero = jnp.zeros_like(k[0])
-        lower, diag, upper, rhs = face_system(
-            psi,
-            nu_M / sigma_psi,
-            psi_source,
-            psi_sink_rate,
-            _as_face_boundary(psi_bottom, zero),
-            _as_face_boundary(psi_surface, zero),
-            grid,
-            dt,
+        psi_system = _psi_system(
+            psi, nu_M / sigma_psi, psi_source, psi_sink_rate, psi_bottom, psi_surface, grid, dt
         )
-        if isinstance(psi_bottom, Outflow):  # implicit outflow through the bottom cell's centre
-            diag = diag.at[1].add(dt / grid.dz_faces[1] * psi_bottom.rate)
-        if isinstance(psi_surface, Outflow):
-            diag = diag.at[-2].add(dt / grid.dz_faces[-2] * psi_surface.rate)
         k_new, psi_new = implicit_face_step(
             [
                 face_system(k, nu_M / self.sigma_k, k_source, k_sink_rate, k_bottom, k_surface, grid, dt),
-                (lower, diag, upper, rhs),
+                psi_system,
             ],
             column.solver,
         )
@@ -260,9 +248,19 @@ class AbstractGenericLengthScale(AbstractClosure[GLSState]):
         return dict(c_mu0=cmu0, sigma_psi=sigma, kappa=kappa, c_psi3_stable=float(self.stable_buoyancy(self)))
 
 
-def _as_face_boundary(boundary, zero):
-    """An `Outflow` enters `face_system` as a zero flux (its implicit part is added after)."""
-    return Flux(zero) if isinstance(boundary, Outflow) else boundary
+def _psi_system(psi, diffusivity, source, sink_rate, bottom, surface, grid, dt):
+    """`face_system` for psi, an `Outflow` boundary added implicitly to the diagonal of the first
+    interior face (the flux out is rate times the new psi there)."""
+    zero = jnp.zeros_like(psi[0])
+    as_flux = lambda boundary: Flux(zero) if isinstance(boundary, Outflow) else boundary  # noqa: E731
+    lower, diag, upper, rhs = face_system(
+        psi, diffusivity, source, sink_rate, as_flux(bottom), as_flux(surface), grid, dt
+    )
+    if isinstance(bottom, Outflow):
+        diag = diag.at[1].add(dt / grid.dz_faces[1] * bottom.rate)
+    if isinstance(surface, Outflow):
+        diag = diag.at[-2].add(dt / grid.dz_faces[-2] * surface.rate)
+    return lower, diag, upper, rhs
 
 
 def _c3_unstable(m: float, n: float, lower: float, upper: float):
