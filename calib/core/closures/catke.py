@@ -42,11 +42,14 @@ Simplifications and departures from Oceananigans.jl (each deliberate):
   lengths, including the dissipation length, are evaluated at the faces, and the surface flux
   enters the control volume of the top interior face.
 - Continuity in the parameters (for gradient-based calibration, as `calib.core.closures._convection`):
-  the switches of Oceananigans are ramps here. "Convecting" (N² < 0) and the Ri < 0 branch of
-  the stability function use the weight clip(-N² / 1e-7 s-2, 0, 1); "entraining" (N² > 0 with
-  N² < 0 just above) uses (1 - that weight at the face) times the weight of the face above;
-  "J_b > J_b,min" uses clip(J_b / J_b,min - 1, 0, 1). Identical wherever N² < -1e-7 s-2 and
-  J_b > 2e-11 m2 s-3.
+  the switches of Oceananigans are smooth steps s(x) = 3x² - 2x³ (x clipped to [0, 1]) here.
+  "Convecting" (N² < 0) and the Ri < 0 branch of the stability function use the weight
+  s(-N² / 1e-7 s-2) (the ramp of `calib.core.closures._convection`, made continuous in its
+  derivative too: the N² of a convective layer sits near -1e-7 s-2 on many faces, and a corner
+  there made finite differences of a loss disagree with its gradient at 1e-4); "entraining"
+  (N² > 0 with N² < 0 just above) uses (1 - that weight at the face) times the weight of the
+  face above; "J_b > J_b,min" uses s(J_b / J_b,min - 1). Identical to the switches wherever
+  N² < -1e-7 s-2 and J_b > 2e-11 m2 s-3.
 - e is floored at e_min after each step (Oceananigans floors only w = sqrt(max(e, e_min)) and damps
   negative e, which Patankar splitting cannot produce); the stable buoyancy sink is kept at e_min.
 - The buoyancy flux in J_b is the total surface flux of `SurfaceFluxes.buoyancy` (shortwave
@@ -67,7 +70,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax.numpy as jnp
 
-from calib.core.closures._convection import convective_weight
+from calib.core.closures._convection import RAMP
 from calib.core.closures._face_transport import Flux, face_system, implicit_face_step
 from calib.core.closures._production import AbstractShearProduction, EnergyConservingShear
 from calib.core.closures.base import AbstractClosure, Diffusivities
@@ -158,6 +161,17 @@ class CATKEState(eqx.Module):
     )
 
 
+def _smooth_step(x):
+    """0 for x <= 0, 1 for x >= 1, 3x² - 2x³ in between (continuous with its derivative)."""
+    x = jnp.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def convective_weight(N2):
+    """0 where N² >= 0, 1 where N² <= -RAMP (1e-7 s-2), a smooth step in between."""
+    return _smooth_step(-N2 / RAMP)
+
+
 def stability_function(richardson, N2, unstable, low, high, richardson_0, richardson_delta):
     """sigma(Ri) of Wagner et al. (2025): `unstable` where N² < 0, else low + (high - low)
     clip((Ri - Ri_0) / Ri_delta, 0, 1); the Ri < 0 branch blended in over 0 > N² > -1e-7 s-2."""
@@ -242,7 +256,7 @@ class CATKE(AbstractClosure[CATKEState]):
         stable = jnp.minimum(jnp.minimum(lengths.C_s * depth, lengths.C_b * height), buoyancy_length)
         unstable = convective_weight(N2)
         unstable_above = jnp.concatenate([unstable[1:], unstable[-1:]])
-        gate = jnp.clip(buoyancy_flux / MINIMUM_CONVECTIVE_BUOYANCY_FLUX - 1.0, 0.0, 1.0)
+        gate = _smooth_step(buoyancy_flux / MINIMUM_CONVECTIVE_BUOYANCY_FLUX - 1.0)
         flux = jnp.maximum(buoyancy_flux, 0.0) + MINIMUM_CONVECTIVE_BUOYANCY_FLUX
         sheared = jnp.maximum(1.0 - lengths.C_sp * depth * w * S2 / flux, 0.0)
         return _Profiles(
