@@ -132,7 +132,9 @@ def test_convective_length_matches_the_paper():
     surface = SurfaceFluxes(*(jnp.asarray(x) for x in (0.0, 0.0, 0.0, 0.0, 0.0, -J_b)))
     column = make_column(GRID, state, surface, EOS)
     e = 1e-5
-    l_u, l_c, _, l_D = (np.asarray(x) for x in closure.lengths(jnp.full(GRID.nz + 1, e), column, jnp.asarray(J_b)))
+    l_u, l_c, _, l_D = (
+        np.asarray(x) for x in closure.lengths(jnp.full(GRID.nz + 1, e), column, jnp.asarray(J_b))
+    )
     w, flux = e**0.5, J_b + 1e-11
     N2 = np.asarray(column.N2)
     depth = -np.asarray(GRID.z_faces)
@@ -177,11 +179,26 @@ REGIMES = {
     "neutral": (WIND, 1e-8, 0.1, 1e-5, 1e-9, CONVECTIVE_ONLY, ("mixing_length.C_s", "mixing_length.C_lo_c")),
     # round-off: in a mixed layer N² is a difference of nearly equal temperatures, known to 1e-11
     # relative; the differences of the weakest coefficients are noisy at ~1e-9 of the loss
-    "convective": (CONVECTIVE, 1e-6, 0.0, 1e-4, 1e-8, (), (
-        "mixing_length.C_sp", "mixing_length.C_c_u", "mixing_length.C_c_c", "mixing_length.C_c_e",
-        "mixing_length.C_un_u", "mixing_length.C_un_c", "mixing_length.C_un_e", "tke_equation.C_c_D",
-        "tke_equation.C_un_D", "tke_equation.C_W_wdelta",
-    )),  # fmt: skip
+    "convective": (
+        CONVECTIVE,
+        1e-6,
+        0.0,
+        1e-4,
+        1e-8,
+        (),
+        (
+            "mixing_length.C_sp",
+            "mixing_length.C_c_u",
+            "mixing_length.C_c_c",
+            "mixing_length.C_c_e",
+            "mixing_length.C_un_u",
+            "mixing_length.C_un_c",
+            "mixing_length.C_un_e",
+            "tke_equation.C_c_D",
+            "tke_equation.C_un_D",
+            "tke_equation.C_W_wdelta",
+        ),
+    ),  # fmt: skip
     # N² = 1e-4: the convective layer stays shallow and entrains through its base (C_e_c)
     "entraining": (CONVECTIVE, 1e-4, 0.0, 1e-5, 1e-9, (), ("mixing_length.C_e_c", "mixing_length.C_c_c")),
 }

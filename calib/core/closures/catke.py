@@ -205,8 +205,10 @@ def convective_length(profiles: _Profiles, C_c, C_e):
     """l_h: C_c w³ / J_b (sheared) where convecting, C_e J_b / (w N²) where entraining (m)."""
     w, flux = profiles.w, profiles.flux
     convective = profiles.sheared * C_c * w**3 / flux
-    penetrative = C_e * (flux - MINIMUM_CONVECTIVE_BUOYANCY_FLUX) / (
-        w * jnp.maximum(profiles.N2, 0.0) + MINIMUM_CONVECTIVE_BUOYANCY_FLUX
+    penetrative = (
+        C_e
+        * (flux - MINIMUM_CONVECTIVE_BUOYANCY_FLUX)
+        / (w * jnp.maximum(profiles.N2, 0.0) + MINIMUM_CONVECTIVE_BUOYANCY_FLUX)
     )
     return profiles.convecting * convective + profiles.entraining * penetrative
 
