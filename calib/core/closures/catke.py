@@ -214,7 +214,8 @@ def convective_length(profiles: _Profiles, C_c, C_e):
 
 
 class CATKE(AbstractClosure[CATKEState]):
-    """CATKE (Wagner et al. 2025), see the module docstring.
+    """One-equation TKE closure with stability-dependent and convective mixing lengths (CATKE,
+    Wagner et al. 2025; module docstring).
 
     Default calibration set (`calibration_set`): the tracer coefficients, which act on
     temperature directly. C_lo_c and C_hi_c (tracer length in sheared and in stratified flow:
