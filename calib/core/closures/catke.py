@@ -225,7 +225,9 @@ class CATKE(AbstractClosure[CATKEState]):
     the convective coefficient C_c_c (mixing inside convective layers) and the penetration
     coefficient C_e_c (the entrainment flux -C_e_c J_b at the base of convective layers, the
     convective deepening rate). Momentum, TKE and dissipation coefficients are left at their
-    published values by default: their effects on temperature overlap those above.
+    published values by default: their effects on temperature overlap those above. Without
+    surface cooling C_c_c and C_e_c have no effect (an exactly zero gradient): `calib fit`
+    names them, and fit the rest (--params).
     """
 
     name: ClassVar[str] = "catke"
