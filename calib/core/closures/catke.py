@@ -19,7 +19,8 @@ l_D = min(H, max(l_* / sigma_D, l_h,D)), with:
   in unstable stratification (N² < 0) l_c = C_c w³ / J_b reduced by the shear-convection factor
   max(0, 1 - C_sp d w S² / J_b) (the flux Richardson number of sheared convection); at the face
   just below an unstable one (the base of the convective layer, N² > 0) the penetration length
-  l_e = C_e J_b / (w N²), which sets the entrainment buoyancy flux -K_c N² = -C_e J_b.
+  l_p = C_e J_b / (w N²), which sets the entrainment buoyancy flux -K_c N² = -C_e J_b.
+  (P is the shear production and B uses the closure's own K_c, without the background.)
 
 Boundary conditions: a TKE flux into the ocean through the surface
 J_e = C_W_ustar u*³ + C_W_wdelta max(J_b, 0) dz_top (dz_top the top cell's thickness, the
@@ -51,7 +52,10 @@ Simplifications and departures from Oceananigans.jl (each deliberate):
   face above; "J_b > J_b,min" uses s(J_b / J_b,min - 1). Identical to the switches wherever
   N² < -1e-7 s-2 and J_b > 2e-11 m2 s-3.
 - e is floored at e_min after each step (Oceananigans floors only w = sqrt(max(e, e_min)) and damps
-  negative e, which Patankar splitting cannot produce); the stable buoyancy sink is kept at e_min.
+  negative e, which Patankar splitting cannot produce); the stable buoyancy sink also acts where
+  e <= e_min (Oceananigans switches it off there).
+- Time stepping is backward Euler for the whole TKE equation (Oceananigans: Adams-Bashforth 2 for
+  the explicit part, implicit diffusion and sinks).
 - The buoyancy flux in J_b is the total surface flux of `SurfaceFluxes.buoyancy` (shortwave
   included); no maximum diffusivities (Oceananigans' default is none); TKE advection is absent
   (1-D column); the TKE time step is the model's (no substeps).
@@ -59,8 +63,8 @@ Simplifications and departures from Oceananigans.jl (each deliberate):
   mixing is C_hi e_min / N from the minimum TKE).
 
 Default coefficients: the calibrated set of Wagner et al. (2025), as the defaults of
-Oceananigans.jl's `CATKEMixingLength` and `CATKEEquation` (penetration coefficients C_e of
-momentum, TKE and dissipation 0, as published).
+Oceananigans.jl's `CATKEMixingLength` and `CATKEEquation` (there the penetration coefficients
+C_e of momentum, TKE and dissipation are 0; only the tracer's, 0.112, is non-zero).
 """
 
 from __future__ import annotations
