@@ -197,3 +197,28 @@ def test_wave_breaking_epsilon_flux_uses_the_shear_free_stability_function():
     # and the k equation holds: d/ds (nu / sigma_k dk/ds) = epsilon
     flux_k = lambda s: c_sf * k(s) ** 2 / epsilon(s) / constants.sigma_k * (k(s + h) - k(s - h)) / (2 * h)  # noqa: E731
     assert (flux_k(s0 + 1e-3) - flux_k(s0 - 1e-3)) / 2e-3 == pytest.approx(epsilon(s0), rel=1e-4)
+
+
+def test_steady_richardson_without_a_steady_state_is_refused():
+    """Kantha–Clayson's quasi-equilibrium functions have no equilibrium P + B = epsilon at
+    Ri = 0.25 (their flux Richardson number levels off near 0.22): deriving c3- from Ri_st = 0.25
+    would silently take it from a runaway Newton iteration. Where the equilibrium exists, the
+    returned alpha_M solves it."""
+    import calib
+    from calib.common.errors import ConfigError
+    from calib.core.closures._stability import CanutoA, KanthaClaysonQuasiEquilibrium
+
+    kantha_clayson = KanthaClaysonQuasiEquilibrium()
+    assert not kantha_clayson.has_steady_state(0.25)
+    for stability, richardson in ((kantha_clayson, 0.2), (CanutoA(), 0.25)):
+        alpha_M = stability.steady_alpha_M(jnp.asarray(richardson))
+        assert abs(float(stability.steady_residual(alpha_M, jnp.asarray(richardson)))) < 1e-9
+    text = """
+grid: {depth: 50, nz: 10}
+time: {dt: 600 s, duration: 1 h, output_interval: 1 h}
+initial: {T: {type: linear, surface: 16.0, gradient: 0.05}, S: 35.0}
+forcing: {wind_stress_x: 0.1}
+closure: {name: k_epsilon, stability: kantha_clayson, stable_buoyancy: steady_richardson}
+"""
+    with pytest.raises(ConfigError, match="no steady state at Ri_st = 0.25"):
+        calib.run(calib.parse_case(text))

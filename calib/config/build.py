@@ -137,7 +137,26 @@ def build_closure(case: Case) -> AbstractClosure:
                 "choose a value inside the bounds",
             )
     values = {parameter: float(value) for parameter, value in case.closure.parameters.items()}
-    return set_parameters(closure, values)
+    closure = set_parameters(closure, values)
+    check_steady_state(case, closure)
+    return closure
+
+
+def check_steady_state(case: Case, closure: AbstractClosure) -> None:
+    """A c3- derived from a steady-state Richardson number needs that steady state to exist
+    under the chosen stability functions (else it would quietly follow from a limit)."""
+    richardson = getattr(getattr(closure, "stable_buoyancy", None), "richardson", None)
+    stability = getattr(closure, "stability", None)
+    if richardson is None or stability is None or stability.has_steady_state(float(richardson)):
+        return
+    raise _fail(
+        case,
+        "closure.stable_buoyancy",
+        f"the {getattr(stability, 'name', type(stability).__name__)} stability functions have no steady "
+        f"state at Ri_st = {float(richardson):g} (P + B = epsilon has no root there)",
+        "use stable_buoyancy: parameter with an explicit c3- (c_epsilon3_stable, c_psi3_stable), "
+        "or another stability function",
+    )
 
 
 def build_forcing(case: Case) -> Forcing:

@@ -28,11 +28,10 @@ import abc
 from typing import ClassVar, NamedTuple
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 
+from calib.core.closures._coefficients import steady_flux_richardson
 from calib.core.closures._face_transport import Boundary, Dirichlet, Flux
-from calib.core.closures._stability import RationalStabilityFunctions
 from calib.core.closures._wall import WallGeometry
 from calib.core.numerics import safe_sqrt
 from calib.core.params import param
@@ -237,31 +236,8 @@ class SteadyRichardsonPsi(AbstractPsiStableBuoyancy):
     )  # fmt: skip
 
     def __call__(self, closure):
-        stability, richardson = closure.stability, self.richardson
-        alpha_M = steady_alpha_M(stability, richardson)
-        c_mu, c_mu_prime = stability(alpha_M, richardson * alpha_M)
-        flux = richardson * c_mu_prime / c_mu
+        flux = steady_flux_richardson(closure.stability, self.richardson)
         return closure.c_psi2 - (closure.c_psi2 - closure.c_psi1) / flux
-
-
-def steady_alpha_M(stability, richardson: Scalar) -> Scalar:
-    """alpha_M of the equilibrium P + B = epsilon at gradient Richardson number Ri: the closed
-    form of the rational stability functions, else 30 Newton steps from the neutral root in one
-    `lax.fori_loop` (the unrolled loop of `AbstractStabilityFunctions.steady_alpha_M`, evaluated
-    inside every time step, makes a k-kl run with Kantha–Clayson functions take minutes to compile)."""
-    if isinstance(stability, RationalStabilityFunctions):
-        return stability.steady_alpha_M(richardson)
-
-    def residual(alpha_M):
-        c_mu, c_mu_prime = stability(alpha_M, richardson * alpha_M)
-        return (c_mu - c_mu_prime * richardson) * alpha_M - 1.0
-
-    def newton(_, alpha_M):
-        value, slope = jax.jvp(residual, (alpha_M,), (jnp.ones_like(alpha_M),))
-        return jnp.maximum(alpha_M - value / slope, 1e-3)
-
-    start = 1.0 / stability.neutral_cmu0() ** 4
-    return jax.lax.fori_loop(0, 30, newton, start * jnp.ones_like(richardson))
 
 
 __all__ = [
@@ -283,5 +259,4 @@ __all__ = [
     "SteadyRichardsonPsi",
     "log_layer_psi",
     "log_layer_psi_flux",
-    "steady_alpha_M",
 ]

@@ -22,6 +22,7 @@ import functools
 from typing import ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 
 from calib.core.numerics import safe_sqrt
@@ -42,19 +43,30 @@ class AbstractStabilityFunctions(eqx.Module):
 
     def steady_alpha_M(self, richardson: Scalar) -> Scalar:
         """alpha_M of the equilibrium P + B = epsilon at gradient Richardson number Ri, i.e. the
-        root of c_mu(aM, Ri aM) aM - c_mu'(aM, Ri aM) Ri aM = 1 (Newton from the neutral root;
-        differentiable, 30 iterations)."""
+        root of c_mu(aM, Ri aM) aM - c_mu'(aM, Ri aM) Ri aM = 1: 30 Newton steps from the neutral
+        root in one `lax.fori_loop` (differentiable; unrolled, the loop made a run that evaluates
+        it every step take minutes to compile). Where the functions have no such equilibrium
+        (`steady_residual` stays away from 0) the iteration runs off to large alpha_M."""
 
-        def residual(alpha_M):
-            c_mu, c_mu_prime = self(alpha_M, richardson * alpha_M)
-            return (c_mu - c_mu_prime * richardson) * alpha_M - 1.0
+        def newton(_, alpha_M):
+            residual = lambda a: self.steady_residual(a, richardson)  # noqa: E731
+            value, slope = jax.jvp(residual, (alpha_M,), (jnp.ones_like(alpha_M),))
+            return jnp.maximum(alpha_M - value / slope, 1e-3)
 
-        alpha_M = 1.0 / self.neutral_cmu0() ** 4
-        for _ in range(30):
-            value = residual(alpha_M)
-            slope = (residual(alpha_M * (1.0 + 1e-6)) - value) / (1e-6 * alpha_M)
-            alpha_M = jnp.maximum(alpha_M - value / slope, 1e-3)
-        return alpha_M
+        start = 1.0 / self.neutral_cmu0() ** 4
+        return jax.lax.fori_loop(0, 30, newton, start * jnp.ones_like(richardson))
+
+    def steady_residual(self, alpha_M: Scalar, richardson: Scalar) -> Scalar:
+        """(P + B) / epsilon - 1 = c_mu aM - c_mu' Ri aM - 1 at alpha_N = Ri alpha_M."""
+        c_mu, c_mu_prime = self(alpha_M, richardson * alpha_M)
+        return (c_mu - c_mu_prime * richardson) * alpha_M - 1.0
+
+    def has_steady_state(self, richardson: float) -> bool:
+        """Whether the equilibrium of `steady_alpha_M` exists at this Ri (host-side check for
+        the case reader: Kantha–Clayson's functions have none at Ri = 0.25, their flux
+        Richardson number levels off at 0.22)."""
+        alpha_M = self.steady_alpha_M(jnp.asarray(richardson))
+        return bool(abs(float(self.steady_residual(alpha_M, jnp.asarray(richardson)))) < 1e-6)
 
 
 class AbstractAlphaLimiter(eqx.Module):
