@@ -31,13 +31,14 @@ import argparse
 import json
 import re
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 import calib
-from calib.config import with_closure
 from calib.analysis.compare import rms_temperature_error, seconds_since_start
+from calib.config import with_closure
 from calib.core.closures import CLOSURES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ CASES = {
 # what each fit is weighted on: the windless LES's u and v are noise of 0.04 cm/s that no
 # closure can (or should) reproduce, so the free-convection fits see T alone
 WEIGHTS = {"strong_wind": {"T": 1.0, "u": 1.0, "v": 1.0}, "free_convection": {"T": 1.0}}
-INERT = re.compile(r"fit\.parameters: (.+?) cannot change the loss")
+INERT = re.compile(r"^(.+?): no effect in this case")
 SKIP = {"constant"}  # no turbulence closure: nothing to compare
 
 
@@ -78,23 +79,17 @@ def measure(name: str, label: str, iterations: int) -> dict:
     run_s = time.perf_counter() - start
     row = dict(closure=name, case=label, rms_default_K=record_rms(default, observations), run_s=run_s,
                rms_velocity_default=velocity_rms(default, observations))
-    parameters = list(CLOSURES[name].calibration_set)
     start = time.perf_counter()
-    while True:
-        try:
-            result = calib.fit(case, obs_path, parameters=parameters, iterations=iterations,
-                               weights=WEIGHTS[label], uncertainty=False)  # fmt: skip
-            break
-        except Exception as error:  # a failed fit is a row of the table, not the end of the sitting
-            inert = INERT.search(str(error))
-            if inert:  # e.g. a wind coefficient without wind: fit the rest of the set
-                dropped = set(inert.group(1).split(", "))
-                row.setdefault("inert", []).extend(sorted(dropped))
-                parameters = [p for p in parameters if p not in dropped]
-                if parameters:
-                    continue
-            row.update(rms_fitted_K=float("nan"), fit_s=time.perf_counter() - start, fitted={}, error=str(error))
-            return row
+    try:
+        with warnings.catch_warnings(record=True) as notes:  # members of the set with no effect here
+            warnings.simplefilter("always")
+            result = calib.fit(case, obs_path, parameters=None, iterations=iterations, weights=WEIGHTS[label],
+                               uncertainty=False)  # fmt: skip
+    except Exception as error:  # a failed fit is a row of the table, not the end of the sitting
+        row.update(rms_fitted_K=float("nan"), fit_s=time.perf_counter() - start, fitted={}, error=str(error))
+        return row
+    inert = [INERT.search(str(note.message)) for note in notes]
+    row["inert"] = [name for match in inert if match for name in match.group(1).split(", ")]
     fit_s = time.perf_counter() - start
     fitted = calib.run(result.fitted_case)
     row.update(

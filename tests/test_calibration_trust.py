@@ -73,6 +73,24 @@ def test_parameters_that_cannot_change_the_loss_are_refused(tmp_path, parameter,
         calib.fit(keps(), truth, parameters=["c_epsilon1", parameter], iterations=1, uncertainty=False)
 
 
+def test_members_of_the_default_set_without_effect_are_left_out_and_named(tmp_path):
+    """TKE's default set includes the surface TKE coefficient (e = coefficient u*² at the
+    surface); without wind it cannot act. `calib fit --obs` with nothing else fits the rest and
+    says so; naming it is still refused."""
+    windless = calib.parse_case(
+        PP.replace("pacanowski_philander", "tke").replace("wind_stress_x: 0.1, ", "").replace("GRADIENT", "0.05")
+        .replace("PARAMETERS", "{c_k: 0.12}")
+    )
+    truth = calib.run(windless)
+    start = calib.parse_case(windless.text.replace("{c_k: 0.12}", "{}"))
+    with pytest.warns(UserWarning, match="surface_tke_coefficient: no effect in this case .+ fitting c_k, c_epsilon"):
+        result = calib.fit(start, truth, iterations=20, uncertainty=False)
+    assert set(result.parameters) == {"c_k", "c_epsilon"}
+    assert result.parameters["c_k"] == pytest.approx(0.12, rel=1e-2)
+    with pytest.raises(calib.ConfigError, match="surface_tke_coefficient cannot change the loss"):
+        calib.fit(start, truth, parameters=["c_k", "surface_tke_coefficient"], iterations=1, uncertainty=False)
+
+
 def test_the_log_layer_relation_keeps_kappa_when_c_epsilon1_is_fitted():
     truth = calib.run(keps("{c_epsilon1: 1.52}"))
     result = calib.fit(keps(), truth, parameters=["c_epsilon1"], iterations=20, uncertainty=False)

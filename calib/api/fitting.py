@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time as clock
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from calib.api.simulation import CaseLike, as_case, require_float64
 from calib.calibration import outputs, plots
 from calib.calibration import problem as setup
 from calib.calibration import resume as resume_files
-from calib.calibration.calibrate import calibrate, evaluation_at
+from calib.calibration.calibrate import InertParameters, calibrate, evaluation_at
 from calib.calibration.landscape import landscape, visited_values
 from calib.calibration.loss import Problem, loss_and_outputs
 from calib.calibration.monthly import monthly_table
@@ -226,6 +227,7 @@ def calibrate_inputs(
     resume_folder: Path | None = None,
     resume: bool = False,
     on_problem=None,
+    on_note=None,
 ) -> Calibration:
     """Build the problem of `inputs`, minimise it, and estimate the uncertainty.
 
@@ -233,16 +235,33 @@ def calibrate_inputs(
         resume_folder: where the fit keeps its resume files (`calib.calibration.resume`), or None.
         resume: continue the fit saved in `resume_folder`.
         on_problem: called with (problem, experiments) before the minimisation (a summary line).
+        on_note: called with a sentence the user should read (default: a Python warning).
     """
-    problem, experiments = setup.build_problem(inputs, settings)
-    if on_problem is not None:
-        on_problem(problem, experiments)
-    update, bar = _progress(progress, settings.iterations)
-    if bar is None:
-        result = calibrate(problem, settings, out=resume_folder, resume=resume)
-    else:
+    def minimised(settings):
+        problem, experiments = setup.build_problem(inputs, settings)
+        if on_problem is not None:
+            on_problem(problem, experiments)
+        update, bar = _progress(progress, settings.iterations)
+        if bar is None:
+            return problem, experiments, calibrate(problem, settings, out=resume_folder, resume=resume)
         with bar:
             result = calibrate(problem, settings, out=resume_folder, resume=resume, on_evaluation=update)
+        return problem, experiments, result
+
+    try:
+        problem, experiments, result = minimised(settings)
+    except InertParameters as error:
+        # the closure's default set names what usually matters; a member that cannot act in this
+        # case (a wind coefficient without wind) is left out and said so, named ones are refused
+        defaults = setup.default_parameters(inputs[0].built.model.closure)
+        remaining = tuple(name for name in defaults if name not in error.names)
+        if settings.parameters or not remaining:
+            raise
+        note = (f"{', '.join(error.names)}: no effect in this case (exactly zero gradient), left out of "
+                f"the default calibration set; fitting {', '.join(remaining)}")  # fmt: skip
+        (on_note or (lambda text: warnings.warn(text, stacklevel=3)))(note)
+        settings = with_overrides(settings, parameters=remaining)
+        problem, experiments, result = minimised(settings)
     timings = dict(compile=result.minimum.compile_s, iterations=result.minimum.run_s)
     calibration = Calibration(inputs, settings, problem, experiments, result, None, timings)
     if uncertainty:

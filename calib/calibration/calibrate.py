@@ -38,16 +38,26 @@ def identity(problem: Problem, settings: FitSettings) -> dict:
     )
 
 
+class InertParameters(ConfigError):
+    """Parameters that cannot change the loss (`names`): refused when named, dropped from a
+    closure's default calibration set (`calib.api.fitting.calibrate_inputs`)."""
+
+    def __init__(self, message: str, names: tuple[str, ...]):
+        super().__init__(message)
+        self.names = names
+
+
 def check_sensitive(problem: Problem, gradient: np.ndarray, where: str = "fit.parameters") -> None:
     """Refuse parameters whose gradient at the start is exactly zero: by construction they cannot
     change the loss here (the closure does not use them in this configuration, or no observation
     depends on them)."""
     inert = [name for name, g in zip(problem.trainable.names, gradient, strict=True) if g == 0.0]
     if inert:
-        raise ConfigError(
+        raise InertParameters(
             f"{where}: {', '.join(inert)} cannot change the loss in this configuration (its gradient is "
             "exactly zero: the closure's variants or the case do not use it); fit other parameters "
-            "(calib closures NAME lists them)"
+            "(calib closures NAME lists them)",
+            tuple(inert),
         )
 
 
@@ -72,7 +82,7 @@ def calibrate(
 
     Raises:
         CalibError: `resume` without `out` or without a matching saved fit there.
-        ConfigError: a parameter that cannot change the loss (`check_sensitive`).
+        InertParameters: a parameter that cannot change the loss (`check_sensitive`).
         ModelDiverged: the loss is not finite at the starting parameters.
     """
     if settings.optimizer == "eki":  # ensemble Kalman inversion: no gradients, no resume files

@@ -124,6 +124,7 @@ def fit(
             inputs, settings, uncertainty=not no_uncertainty, progress=False if quiet else console,
             resume_folder=out, resume=resume,
             on_problem=lambda problem, experiments: report.say(describe(problem, experiments)),
+            on_note=lambda text: report.say(f"note: {text}"),
         )  # fmt: skip
     except KeyboardInterrupt:
         console.print("[bold red]interrupted[/]: the fit so far is saved in the output folder; "
