@@ -230,8 +230,8 @@ class CATKE(AbstractClosure[CATKEState]):
     coefficient C_e_c (the entrainment flux -C_e_c J_b at the base of convective layers, the
     convective deepening rate). Momentum, TKE and dissipation coefficients are left at their
     published values by default: their effects on temperature overlap those above. Without
-    surface cooling C_c_c and C_e_c have no effect (an exactly zero gradient): `calib fit`
-    names them, and fit the rest (--params).
+    surface cooling C_c_c and C_e_c have no effect (an exactly zero gradient): `calib fit` then
+    leaves them out of the default set and says so.
     """
 
     name: ClassVar[str] = "catke"
