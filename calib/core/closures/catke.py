@@ -65,6 +65,14 @@ Simplifications and departures from Oceananigans.jl (each deliberate):
 Default coefficients: the calibrated set of Wagner et al. (2025), as the defaults of
 Oceananigans.jl's `CATKEMixingLength` and `CATKEEquation` (there the penetration coefficients
 C_e of momentum, TKE and dissipation are 0; only the tracer's, 0.112, is non-zero).
+
+Checked line by line against Oceananigans.jl 0.110.19 (commit 4c09b08, 2026-08-22; the CATKE
+physics and defaults there are unchanged since 0.91.12, the parameter update of 2024-09): every
+default above is theirs, and the formulation differs only by the deliberate departures listed.
+On the LESbrary two-day strong_wind case (4 m, u*² = 1e-3 m2 s-2, no Stokes drift) CATKE mixes
+deeper than the LES (depth of max dT/dz 110 / 154 / 182 m at 6 / 24 / 48 h against 74 / 118 /
+138 m): an independent re-implementation with e at the cell centres as in Oceananigans gives
+106 / 150 / 182 m, so neither the face staggering nor a coding difference explains it.
 """
 
 from __future__ import annotations
