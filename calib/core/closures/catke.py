@@ -72,7 +72,11 @@ default above is theirs, and the formulation differs only by the deliberate depa
 On the LESbrary two-day strong_wind case (4 m, u*² = 1e-3 m2 s-2, no Stokes drift) CATKE mixes
 deeper than the LES (depth of max dT/dz 110 / 154 / 182 m at 6 / 24 / 48 h against 74 / 118 /
 138 m): an independent re-implementation with e at the cell centres as in Oceananigans gives
-106 / 150 / 182 m, so neither the face staggering nor a coding difference explains it.
+106 / 150 / 182 m, so neither the face staggering nor a coding difference explains it. The
+probable cause is the data: that LES (LESbrary.jl 341978e, January 2022) has no surface waves,
+while LESbrary.jl's later suites (6 to 72 h, the family of the 21 calibration LES) include Stokes
+drift and reach similar depths with weaker stress (48 h strong_wind: u*² = 4.5e-4 m2 s-2, same
+stratification); with that stress CATKE here gives 70 / 94 / 114 m.
 """
 
 from __future__ import annotations
