@@ -73,6 +73,7 @@ def test_parameters_that_cannot_change_the_loss_are_refused(tmp_path, parameter,
         calib.fit(keps(), truth, parameters=["c_epsilon1", parameter], iterations=1, uncertainty=False)
 
 
+@pytest.mark.slow  # three compilations of a fit (about a minute)
 def test_members_of_the_default_set_without_effect_are_left_out_and_named(tmp_path):
     """TKE's default set includes the surface TKE coefficient (e = coefficient u*² at the
     surface); without wind it cannot act. `calib fit --obs` with nothing else fits the rest and

@@ -40,6 +40,12 @@ NZ = 16
 GRID = Grid.uniform(32.0, NZ)
 DT = 300.0
 NAMES = sorted(CLOSURES)
+# The gradients of these compile for 20-60 s each on the 2-core CI machine: their share of the
+# battery (a gradient through a short run, and runs across the parameter box, which reuse that
+# compilation) runs with the slow tests; each has its own gradient tests against central
+# differences (tests/test_gls.py, tests/test_catke.py).
+COSTLY_GRADIENTS = {"catke", "gls", "gls_gen", "k_kl", "k_omega"}
+GRADIENT_NAMES = [pytest.param(n, marks=pytest.mark.slow) if n in COSTLY_GRADIENTS else n for n in NAMES]
 
 
 def initial_state(N2: float = 1e-4, u: float = 0.1) -> State:
@@ -131,7 +137,7 @@ def test_closure_state_fields_carry_units_and_long_names(name):
         assert field.metadata["units"] and field.metadata["long_name"]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", GRADIENT_NAMES)
 def test_gradient_of_a_short_run_is_finite(name):
     closure = CLOSURES[name]()
     _, gradient = value_and_grad_of_run(closure, initial_state(), FORCED)
@@ -170,7 +176,7 @@ def random_parameters(cls, rng: np.random.Generator) -> dict[str, float]:
     return values
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", GRADIENT_NAMES)
 def test_runs_and_gradients_stay_finite_across_the_parameter_box(name):
     """A fit may put the parameters anywhere inside their bounds."""
     rng = np.random.default_rng(7)
