@@ -14,7 +14,7 @@ GOTM_ROLES_HELP = "temperature, salinity, heat_flux, momentum_flux, shortwave, f
 def _gotm_sources(sources: list[str]):
     """A GOTM case folder, or role -> file from ROLE=PATH items or standard GOTM file names."""
     from calib.common.errors import DataError
-    from calib.io.importers import GOTM_FILES
+    from calib.io.gotm_import import GOTM_FILES
 
     if len(sources) == 1 and Path(sources[0]).is_dir():
         return Path(sources[0])
