@@ -104,6 +104,27 @@ FORCING: dict[str, Variable] = {
 }  # fmt: skip
 """The surface forcing series, positive into the ocean, in the column order of `calib.core.forcing`."""
 
+METEOROLOGY: dict[str, Variable] = {
+    variable.name: variable
+    for variable in (
+        Variable("wind_x", "m s-1", "eastward wind at 10 m", "eastward_wind", "surface", "m s⁻¹"),
+        Variable("wind_y", "m s-1", "northward wind at 10 m", "northward_wind", "surface", "m s⁻¹"),
+        Variable("air_temperature", "degree_Celsius", "air temperature at 2 m", "air_temperature",
+                 "surface", "°C"),
+        Variable("humidity", "1", "air humidity at 2 m (specific: kg kg-1, relative: %, dew point: degC)",
+                 None, "surface", "1"),
+        Variable("air_pressure", "Pa", "air pressure at sea level", "air_pressure_at_mean_sea_level",
+                 "surface", "Pa"),
+        Variable("longwave", "W m-2", "longwave radiation (downwelling, or net into the ocean)", None,
+                 "surface", "W m⁻²"),
+        Variable("cloud_cover", "1", "cloud cover fraction", "cloud_area_fraction", "surface", "1"),
+        Variable("precipitation", "m s-1", "precipitation rate (liquid water equivalent)",
+                 "lwe_precipitation_rate", "surface", "m s⁻¹"),
+    )
+}  # fmt: skip
+"""Meteorological series of the bulk air-sea formulae (`forcing.bulk` in a case), in column order of
+`calib.core.forcing`; `humidity` takes its units from `forcing.bulk.humidity_type`."""
+
 PROGNOSTIC = ("u", "v", "T", "S")  # the State fields, in order
 FITTABLE = tuple(name for name, variable in VARIABLES.items() if variable.variance_floor is not None)
 DIFFUSIVITY_NAMES = {  # Diffusivities field -> output name
@@ -155,6 +176,7 @@ __all__ = [
     "DIFFUSIVITY_NAMES",
     "FITTABLE",
     "FORCING",
+    "METEOROLOGY",
     "PROGNOSTIC",
     "ROTATIONS",
     "SOLVERS",
