@@ -84,6 +84,16 @@ VARIABLES: dict[str, Variable] = {
         Variable("diffusivity", "m2 s-1", "eddy diffusivity", None, "face", "m² s⁻¹"),
         Variable("nonlocal_fraction", "1", "fraction of the surface tracer flux carried down non-locally",
                  None, "face", "1"),
+        # fitted on a log10 scale (calib.calibration.loss.LOGARITHMIC): its floor is in decades²
+        Variable("epsilon", "m2 s-3", "dissipation rate of turbulent kinetic energy",
+                 "specific_turbulent_kinetic_energy_dissipation_in_sea_water", "face", "m² s⁻³",
+                 ("epsilon", "eps", "dissipation", "diss"),
+                 ("specific_turbulent_kinetic_energy_dissipation_in_sea_water",),
+                 variance_floor=0.3**2),
+        # a time series; the model's SST is calib.analysis.diagnostics.sea_surface_temperature
+        Variable("SST", "degree_Celsius", "sea surface temperature", "sea_surface_temperature", "surface",
+                 "°C", ("sst", "sea_surface_temperature"), ("sea_surface_temperature",),
+                 variance_floor=1e-4),
     )
 }  # fmt: skip
 
