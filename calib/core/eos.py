@@ -207,7 +207,8 @@ def specific_volume_teos10(SA, CT, p):
     SA, CT, p = jnp.broadcast_arrays(
         jnp.asarray(SA, dtype=float), jnp.asarray(CT, dtype=float), jnp.asarray(p, dtype=float)
     )
-    xs = jnp.sqrt(_SALINITY_SCALE * jnp.maximum(SA, 0.0) + _SALINITY_OFFSET)
+    # negative salinities (unphysical) are read as 0; where() keeps d/dSA = 1 at SA = 0 itself
+    xs = jnp.sqrt(_SALINITY_SCALE * jnp.where(SA >= 0.0, SA, 0.0) + _SALINITY_OFFSET)
     ys = CT * _TEMPERATURE_SCALE
     zp = p * _PRESSURE_SCALE
     ys_n, xs_n, zp_n = _powers(ys, 6), _powers(xs, 6), _powers(zp, 6)
