@@ -29,13 +29,14 @@ from calib.calibration import problem as setup
 from calib.calibration import resume as resume_files
 from calib.calibration.calibrate import InertParameters, calibrate, evaluation_at
 from calib.calibration.landscape import landscape, visited_values
-from calib.calibration.loss import Problem, loss_and_outputs
+from calib.calibration.loss import Problem, loss_and_outputs, misfit_of
 from calib.calibration.monthly import monthly_table
 from calib.calibration.optimise import compile_evaluation
 from calib.calibration.result import FitResult
 from calib.calibration.uncertainty import Uncertainty, laplace
 from calib.common.errors import CalibError, ConfigError
-from calib.common.vocabulary import display_units
+from calib.calibration.targets import LOGARITHMIC
+from calib.common.vocabulary import PROGNOSTIC, display_units
 from calib.config.fit import FitSettings, parse_fit_section, with_overrides
 from calib.io.files import write_text
 
@@ -131,13 +132,14 @@ class Calibration:
         return setup.values_of(self.problem, self.evaluation(fitted).aux[1])
 
     def rms_errors(self, fitted: bool = True) -> dict[str, float]:
-        """RMS model - observed error per variable over every observed value (physical units)."""
+        """RMS model - observed error per variable over every observed value (physical units;
+        decades of log10 for epsilon, `rms_units`)."""
         errors: dict[str, list] = {}
         for experiment, model in zip(self.experiments, self.predictions(fitted), strict=True):
             for name, array in model.items():
-                observed = getattr(experiment.targets, name)
+                observed = np.asarray(getattr(experiment.targets, name))
                 seen = np.isfinite(observed)
-                errors.setdefault(name, []).append((array - np.where(seen, observed, 0.0))[seen])
+                errors.setdefault(name, []).append(np.asarray(misfit_of(name, array, observed))[seen])
         return {name: float(np.sqrt(np.mean(np.concatenate(parts) ** 2))) for name, parts in errors.items()}
 
     def report(self, extra: str = "") -> str:
@@ -173,10 +175,12 @@ class Calibration:
         plots.plot_parameters(out / "parameters.png", trainable.names, path_values, units)
         before, after = self.predictions(fitted=False), self.predictions(fitted=True)
         z = np.asarray(self.inputs[0].built.model.grid.z_centers)
-        plots.plot_profiles(out / "profiles.png", self.experiments, before, after, list(before[0]), z)
+        profiles = [name for name in before[0] if name in PROGNOSTIC]  # at the cell centres
+        if profiles:
+            plots.plot_profiles(out / "profiles.png", self.experiments, before, after, profiles, z)
         rms_before, rms_after = self.rms_errors(False), self.rms_errors(True)
         extra = "RMS error before -> after: " + ", ".join(
-            f"{n} {rms_before[n]:.4g} -> {rms_after[n]:.4g} {display_units(n)}" for n in rms_before
+            f"{n} {rms_before[n]:.4g} -> {rms_after[n]:.4g} {rms_units(n)}" for n in rms_before
         )
         monthly = monthly_table(self.experiments, before, after, z)
         if monthly:
@@ -200,6 +204,11 @@ class Calibration:
         report = self.report(extra)
         write_text(out / "report.txt", report)
         return report
+
+
+def rms_units(name: str) -> str:
+    """Units of a variable's RMS error: decades for the log10-fitted ones, else its own."""
+    return "decades (log10)" if name in LOGARITHMIC else display_units(name)
 
 
 def _progress(progress, total: int):

@@ -7,7 +7,10 @@ with w_v the weight of variable v, var_v the variance of its observations (floor
 `calib.calibration.targets.VARIANCE_FLOOR`) and N_v their number over every window and case, so the
 data term is the weighted mean squared error in units of each variable's variance (1 ~ as bad
 as a constant at the observed mean), independent of how the record is split into windows.
-Unobserved (NaN) targets contribute exactly zero to the value and to the gradient. The prior
+Unobserved (NaN) targets contribute exactly zero to the value and to the gradient. The
+dissipation rate epsilon is compared on a log10 scale (model - observed = log10 eps_model -
+log10 eps_obs, var_v in decades²); SST is the model's (`calib.analysis.diagnostics`, T at 1 m)
+against the observed series. The prior
 is a Gaussian in the unconstrained space centred on the closure's defaults, its standard
 deviations sigma the published spreads of the parameters (`calib.core.params.param`'s
 ``spread``, documented with its source), mapped into unconstrained units at the defaults.
@@ -27,8 +30,8 @@ import numpy as np
 from jax import lax
 from jaxtyping import Array, Float, Int
 
-from calib.calibration.targets import Targets
-from calib.common.vocabulary import FITTABLE
+from calib.calibration.targets import LOGARITHMIC, Targets
+from calib.common.vocabulary import FITTABLE, PROGNOSTIC
 from calib.core.integrate import run_saves
 from calib.core.model import Carry, ColumnModel, initial_carry, step
 from calib.core.state import State
@@ -50,6 +53,8 @@ class Experiment:
         origin: the time origin (the case's start), datetime64.
         spin_up_steps: steps of closure spin-up before a window that starts from observed
             profiles (`spun_up`; 0 for a window at the case's start).
+        sst_weights: w (nz,) with model SST = w @ T (`calib.calibration.targets.sst_weights`),
+            or None when SST is not fitted.
     """
 
     label: str
@@ -63,6 +68,7 @@ class Experiment:
     save_times: np.ndarray
     origin: np.datetime64
     spin_up_steps: int = 0
+    sst_weights: np.ndarray | None = None
 
 
 def spun_up(model: ColumnModel, carry: Carry, steps: int) -> Carry:
@@ -93,11 +99,14 @@ class Group(eqx.Module):
     checkpoint: str = eqx.field(static=True)
     model_batched: bool = eqx.field(static=True)
     spin_up_steps: int = eqx.field(static=True, default=0)
+    sst_weights: Float[Array, "members nz"] | None = None
 
-    def states(self, trainable: Trainable, theta: Theta) -> State:
-        """Saved states after the start of every member, leaves (members, n_saves, nz)."""
+    def states(self, trainable: Trainable, theta: Theta) -> Targets:
+        """Model values of the fitted variables at the saves after the start of every member, in a
+        `Targets` shaped as the observed one (leaves (members, n_saves, levels))."""
+        names = [name for name in FITTABLE if getattr(self.targets, name) is not None]
 
-        def one(model: ColumnModel, initial: State, start_step) -> State:
+        def one(model: ColumnModel, initial: State, start_step, sst_weights) -> Targets:
             model = eqx.tree_at(lambda m: m.closure, model, trainable.apply(model.closure, theta))
             carry = initial_carry(model, initial)
             carry = eqx.tree_at(lambda c: c.step, carry, start_step)
@@ -105,19 +114,49 @@ class Group(eqx.Module):
                 warm = spun_up(model, carry, self.spin_up_steps)
                 carry = jax.tree.map(lambda a, b: jnp.where(start_step > 0, a, b), warm, carry)
             _, saved = run_saves(model, carry, self.n_saves, self.steps_per_save, checkpoint=self.checkpoint)
-            return saved[0]
+            return observed_values(names, saved[0], saved[1], sst_weights)
 
         model_axis = eqx.if_array(0) if self.model_batched else None
-        return eqx.filter_vmap(one, in_axes=(model_axis, 0, 0))(self.model, self.initial, self.start_step)
+        weights_axis = None if self.sst_weights is None else 0
+        return eqx.filter_vmap(one, in_axes=(model_axis, 0, 0, weights_axis))(
+            self.model, self.initial, self.start_step, self.sst_weights
+        )
+
+
+def observed_values(names, states: State, closure_states, sst_weights) -> Targets:
+    """The model's counterpart of each fitted variable from saved states (n_saves, nz) and
+    closure states: u, v, T, S as they are, SST = T @ sst_weights as (n_saves, 1), epsilon the
+    closure state's dissipation rate at the faces (n_saves, nz + 1)."""
+    values = {}
+    for name in names:
+        if name in PROGNOSTIC:
+            values[name] = getattr(states, name)
+        elif name == "SST":
+            values[name] = (states.T @ sst_weights)[:, None]
+        elif name == "epsilon":
+            values[name] = closure_states.epsilon
+    return Targets(**values)
 
 
 def misfit(model: Array, observed: Array) -> Array:
     """model - observed where observed is finite, exactly 0 (value and gradient) elsewhere.
 
     The one definition of the misfit: the loss, its residuals and ensemble Kalman inversion all
-    use it."""
+    use it (`misfit_of` for a named variable)."""
     seen = jnp.isfinite(observed)
     return jnp.where(seen, model - jnp.where(seen, observed, 0.0), 0.0)
+
+
+SMALLEST_EPSILON = 1e-30  # m2 s-3: model values are clipped here before log10 (value and gradient finite)
+
+
+def misfit_of(name: str, model: Array, observed: Array) -> Array:
+    """`misfit` on the scale a variable is fitted on: log10 for `LOGARITHMIC` ones (epsilon)."""
+    if name in LOGARITHMIC:
+        seen = jnp.isfinite(observed) & (observed > 0)
+        logarithm = jnp.log10(jnp.where(seen, observed, 1.0))
+        return misfit(jnp.log10(jnp.maximum(model, SMALLEST_EPSILON)), jnp.where(seen, logarithm, jnp.nan))
+    return misfit(model, observed)
 
 
 class Problem(eqx.Module):
@@ -144,11 +183,11 @@ class Problem(eqx.Module):
     prior_scale: Theta
     labels: tuple[str, ...] = eqx.field(static=True)
 
-    def predictions(self, theta: Theta) -> tuple[State, ...]:
+    def predictions(self, theta: Theta) -> tuple[Targets, ...]:
         """Model states of every group at the parameters theta."""
         return tuple(group.states(self.trainable, theta) for group in self.groups)
 
-    def errors_of(self, predictions: tuple[State, ...]) -> list[tuple[str, Array]]:
+    def errors_of(self, predictions: tuple[Targets, ...]) -> list[tuple[str, Array]]:
         """(variable, misfit (members, n_saves, nz)) of every group and fitted variable; the data
         term of the loss is the sum over them of scales[variable] * sum(misfit²)."""
         parts = []
@@ -156,7 +195,7 @@ class Problem(eqx.Module):
             for name in FITTABLE:
                 observed = getattr(group.targets, name)
                 if observed is not None:
-                    parts.append((name, misfit(getattr(states, name), observed)))
+                    parts.append((name, misfit_of(name, getattr(states, name), observed)))
         return parts
 
     def errors(self, theta: Theta) -> list[tuple[str, Array]]:
@@ -247,6 +286,7 @@ def make_groups(experiments: list[Experiment]) -> tuple[tuple[Group, ...], list[
             checkpoint=first.checkpoint,
             model_batched=not shared,
             spin_up_steps=max(m.spin_up_steps for m in members),
+            sst_weights=None if first.sst_weights is None else _stack([m.sst_weights for m in members]),
         ))  # fmt: skip
         ordered += members
     return tuple(groups), ordered

@@ -104,9 +104,13 @@ def experiments_of(item: FitInput, settings: FitSettings) -> list[Experiment]:
     where = f"{case.source}: fit.windows"
     windows = tgt.resolve_windows(case, settings.windows, origin, where, settings.window_length)
     variables = tgt.fitted_variables(observations, settings.weights, item.observations_path)
+    if "epsilon" in variables:
+        check_dissipation(item)
     grid = built.model.grid
     tgt.check_overlap(observations, grid, origin, windows, item.observations_path)
     z = np.asarray(grid.z_centers)
+    tgt.check_against_initial(observations, built.initial, z, origin, item.observations_path)
+    sst_weights = tgt.sst_weights(z) if "SST" in variables else None
     interval = case.time.output_interval
     tolerance = 0.5 * interval if settings.time_tolerance is None else settings.time_tolerance
     checkpoint = gradient_scheme(settings.checkpoint, built, windows)
@@ -123,12 +127,26 @@ def experiments_of(item: FitInput, settings: FitSettings) -> list[Experiment]:
             steps_per_save=built.steps_per_save,
             checkpoint=checkpoint,
             targets=tgt.window_targets(observations, z, window, interval, origin, variables,
-                                       settings.time_tolerance),
+                                       settings.time_tolerance, z_faces=np.asarray(grid.z_faces)),
             save_times=window.start_s + interval * np.arange(1, window.n_saves + 1),
             origin=origin,
             spin_up_steps=spin_up if window.start_step > 0 else 0,
+            sst_weights=sst_weights,
         ))  # fmt: skip
     return result
+
+
+def check_dissipation(item: FitInput) -> None:
+    """Raise a ConfigError when epsilon is fitted with a closure whose state has no dissipation
+    rate (k-epsilon and the GLS closures have one; TKE, CATKE, KPP and the algebraic ones do not)."""
+    closure = item.built.model.closure
+    carry = jax.eval_shape(initial_carry, item.built.model, item.built.initial)
+    if not hasattr(carry.closure_state, "epsilon"):
+        raise ConfigError(
+            f"{item.case.source}: closure {closure.name} has no dissipation rate epsilon in its state, so "
+            f"the epsilon observations of {item.observations_path} cannot be fitted; use closure k_epsilon "
+            "or a gls closure, or fit other variables (--weights / fit.weights without epsilon)"
+        )
 
 
 CHECKPOINT_MEMORY = 2**30  # bytes of saved carries under which the gradient checkpoints every step

@@ -20,8 +20,9 @@ import equinox as eqx
 import numpy as np
 import xarray as xr
 
+from calib.analysis.diagnostics import sea_surface_temperature
 from calib.common.errors import ConfigError, DataError
-from calib.common.vocabulary import FITTABLE, variance_floors
+from calib.common.vocabulary import FITTABLE, PROGNOSTIC, display_units, variance_floors
 from calib.config.fit import WindowBound
 from calib.config.schema import Case
 from calib.core.grid import Grid
@@ -30,17 +31,24 @@ from calib.io.observations import align
 
 # Floors of the normalising variance (roughly instrument accuracy squared, from the vocabulary),
 # so that a variable that barely varies (e.g. constant salinity) does not get an enormous weight.
-VARIANCE_FLOOR = variance_floors()  # K², psu², (m s-1)²
+VARIANCE_FLOOR = variance_floors()  # K², psu², (m s-1)², decades² (epsilon), K² (SST)
+LOGARITHMIC = ("epsilon",)  # fitted as log10 (misfit, normalising variance)
 
 
 class Targets(eqx.Module):
-    """Observed values mirroring `State`: leaves (n_saves, nz), NaN = not observed, None =
-    variable not fitted."""
+    """Observed values of the fitted variables, NaN = not observed, None = variable not fitted.
+
+    Shapes: u, v, T, S (n_saves, nz) at cell centres; epsilon (n_saves, nz + 1) at the faces
+    (m2 s-3, > 0); SST (n_saves, 1) (a profile of one level, so that every target is
+    (time, level)). The model's values of the same variables (`calib.calibration.loss.Group.states`)
+    come in a Targets too."""
 
     u: np.ndarray | None = None
     v: np.ndarray | None = None
     T: np.ndarray | None = None
     S: np.ndarray | None = None
+    epsilon: np.ndarray | None = None
+    SST: np.ndarray | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,17 +116,24 @@ def fitted_variables(
 ) -> dict[str, float]:
     """Variable -> weight of the variables both requested and observed.
 
+    Without weights: every observed profile variable (u, v, T, S), weight 1; SST and epsilon only
+    when the file holds no profile variable (else they are fitted when `weights` names them).
+
     Raises:
         DataError: none of the requested variables is in the file.
     """
     observed = [name for name in FITTABLE if name in observations.data_vars]
-    wanted = weights if weights is not None else dict.fromkeys(FITTABLE, 1.0)
+    if weights is None:
+        profiles = [name for name in observed if name in PROGNOSTIC]
+        wanted = dict.fromkeys(profiles or observed or FITTABLE, 1.0)
+    else:
+        wanted = weights
     chosen = {name: float(weight) for name, weight in wanted.items() if name in observed}
     if not chosen:
         raise DataError(
             f"{path}: none of the fitted variables ({', '.join(wanted)}) is observed "
-            f"(the file has {', '.join(observed) or 'none of T, S, u, v'}); fit observed variables "
-            "with --weights or fit.weights"
+            f"(the file has {', '.join(observed) or 'none of ' + ', '.join(FITTABLE)}); fit observed "
+            "variables with --weights or fit.weights"
         )
     return chosen
 
@@ -135,6 +150,8 @@ def check_overlap(observations: xr.Dataset, grid: Grid, origin, windows: list[Wi
             f"{_date(run_start)} to {_date(run_end)}; set time.start (and the windows) inside the "
             "observation period"
         )
+    if "z" not in observations.dims:  # a time series (SST) only
+        return
     z = observations["z"].values
     centres = np.asarray(grid.z_centers)
     if not np.any((centres >= z.min()) & (centres <= z.max())):
@@ -145,8 +162,68 @@ def check_overlap(observations: xr.Dataset, grid: Grid, origin, windows: list[Wi
         )
 
 
+# |observed - initial| of the means above which the observations are refused at fit set-up: no
+# column changes this much in a month, a unit or variable mix-up does (1 psu vs 35 psu, degF).
+INITIAL_OFFSET_LIMITS = {"T": 15.0, "S": 10.0, "SST": 15.0}  # K, psu, K
+INITIAL_PERIOD = np.timedelta64(30, "D")  # observations this close to t = 0 are compared
+_LIKELY_CAUSE = {
+    "T": "in other units (degF?) or another variable (potential vs. air temperature?)",
+    "S": "in other units (kg kg-1 or PSS vs. g kg-1?) or another variable (conductivity? density?)",
+    "SST": "in other units (degF?) or another variable (air temperature?)",
+}
+
+
+def check_against_initial(
+    observations: xr.Dataset, initial: State, z_centers: np.ndarray, origin: np.datetime64, path
+) -> None:
+    """Refuse observations whose mean over the first `INITIAL_PERIOD` lies farther from the case's
+    initial state (at the same depths) than `INITIAL_OFFSET_LIMITS`: a unit or variable error.
+
+    Raises:
+        DataError: naming the file, the variable, both means and the likely cause.
+    """
+    times = observations["time"].values
+    near = np.abs(times - np.datetime64(origin, "ns")) <= INITIAL_PERIOD
+    if not near.any():
+        return
+    z_centers = np.asarray(z_centers, dtype=float)
+    order = np.argsort(z_centers)
+    for name, limit in INITIAL_OFFSET_LIMITS.items():
+        if name not in observations.data_vars:
+            continue
+        values = observations[name].isel(time=near)
+        if name == "SST":
+            observed = values.values
+            model = np.full(observed.shape, float(sea_surface_temperature(np.asarray(initial.T), z_centers)))
+        else:
+            values = values.transpose("time", "z")
+            z = np.broadcast_to(observations["z"].values, values.shape)
+            observed = np.where((z >= z_centers.min()) & (z <= z_centers.max()), values.values, np.nan)
+            profile = np.asarray(getattr(initial, name), dtype=float)[order]
+            model = np.interp(z, z_centers[order], profile)
+        seen = np.isfinite(observed) & np.isfinite(model)
+        if not seen.any():
+            continue
+        observed_mean, model_mean = float(observed[seen].mean()), float(model[seen].mean())
+        units = display_units(name)
+        if abs(observed_mean - model_mean) > limit:
+            raise DataError(
+                f"{path}: {name}: observed mean {observed_mean:.4g} {units} (first {INITIAL_PERIOD.astype(int)} "
+                f"days) against {model_mean:.4g} {units} in the case's initial state at the same depths, "
+                f"more than {limit:g} {units} apart; the observations are probably {_LIKELY_CAUSE[name]}: "
+                f"check the file's {name} (units, variable) or the case's initial {name if name != 'SST' else 'T'}"
+            )
+
+
 def _date(value) -> str:
     return str(np.datetime_as_string(np.datetime64(value, "s")))
+
+
+def sst_weights(z_centers: np.ndarray) -> np.ndarray:
+    """w (nz,) with SST = w @ T: the one SST definition (`calib.analysis.diagnostics`, T at 1 m
+    linear in depth, the top cell when it is deeper) as the linear map it is on a fixed grid."""
+    z_centers = np.asarray(z_centers, dtype=float)
+    return np.asarray(sea_surface_temperature(np.eye(z_centers.size), z_centers), dtype=float)
 
 
 def window_targets(
@@ -157,13 +234,26 @@ def window_targets(
     origin: np.datetime64,
     variables: dict[str, float],
     tolerance: float | None,
+    *,
+    z_faces: np.ndarray | None = None,
 ) -> Targets:
-    """Observed profiles at the window's saves after its start, on the model grid."""
+    """Observed values at the window's saves after its start: profiles on the model's cell
+    centres, epsilon on its faces (interpolated in log10), SST as (n_saves, 1)."""
     times = window.start_s + interval * np.arange(1, window.n_saves + 1)
     tolerance = 0.5 * interval if tolerance is None else tolerance
-    selected = observations[list(variables)]
-    aligned = align(selected, z_centers, times, origin, tolerance_seconds=tolerance)
-    return Targets(**{name: aligned[name] for name in variables})
+    result = {}
+    profiles = [name for name in variables if name in PROGNOSTIC]
+    if profiles:
+        result.update(align(observations[profiles], z_centers, times, origin, tolerance_seconds=tolerance))
+    if "epsilon" in variables:
+        if z_faces is None:
+            raise ValueError("window_targets: epsilon is fitted at the faces; pass z_faces")
+        logarithm = np.log10(observations["epsilon"]).to_dataset(name="epsilon")
+        aligned = align(logarithm, z_faces, times, origin, tolerance_seconds=tolerance)
+        result["epsilon"] = 10.0 ** aligned["epsilon"]
+    if "SST" in variables:
+        result.update(align(observations[["SST"]], z_centers, times, origin, tolerance_seconds=tolerance))
+    return Targets(**result)
 
 
 def _filled(profile: np.ndarray, z_centers: np.ndarray) -> np.ndarray | None:
@@ -185,10 +275,12 @@ def window_initial(
     """Initial state of a window (see the module docstring)."""
     if window.start_step == 0:
         return initial
-    variables = [name for name in FITTABLE if name in observations.data_vars]
+    variables = [name for name in PROGNOSTIC if name in observations.data_vars]
+    values = {name: np.asarray(getattr(initial, name)) for name in PROGNOSTIC}
+    if not variables:
+        return State(**values)
     aligned = align(observations[variables], z_centers, np.array([window.start_s]), origin,
                     tolerance_seconds=tolerance)  # fmt: skip
-    values = {name: np.asarray(getattr(initial, name)) for name in FITTABLE}
     for name in variables:
         filled = _filled(aligned[name][0], z_centers)
         if filled is not None:
@@ -197,13 +289,16 @@ def window_initial(
 
 
 def normalising_variances(all_targets: list[Targets]) -> dict[str, float]:
-    """Per variable, the variance of every finite target value (floored, see VARIANCE_FLOOR)."""
+    """Per variable, the variance of every finite target value (of its log10 for `LOGARITHMIC`
+    variables), floored (see VARIANCE_FLOOR)."""
     result = {}
     for name in FITTABLE:
-        arrays = [getattr(t, name) for t in all_targets if getattr(t, name) is not None]
+        arrays = [np.asarray(getattr(t, name)) for t in all_targets if getattr(t, name) is not None]
         if not arrays:
             continue
         values = np.concatenate([a[np.isfinite(a)] for a in arrays])
+        if name in LOGARITHMIC:
+            values = np.log10(values[values > 0])
         variance = float(np.var(values)) if values.size else 0.0
         result[name] = max(variance, VARIANCE_FLOOR[name])
     return result

@@ -42,7 +42,8 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.signal
 
-from calib.calibration.loss import Problem
+from calib.calibration.loss import Problem, misfit_of
+from calib.common.vocabulary import FITTABLE
 
 MISMATCH_WARNING = 1e-3
 CORRELATED = 0.95
@@ -109,14 +110,14 @@ def _fields(problem: Problem, predictions, vector: np.ndarray | None = None):
     (a Jacobian column); NaN where nothing was observed."""
     offset = 0
     for group, states in zip(problem.groups, predictions, strict=True):
-        for name in ("u", "v", "T", "S"):
+        for name in FITTABLE:  # the order of `Problem.errors_of`
             observed = getattr(group.targets, name)
             if observed is None:
                 continue
             observed = np.asarray(observed)
             seen = np.isfinite(observed)
             if vector is None:
-                field = np.asarray(getattr(states, name)) - observed
+                field = np.asarray(misfit_of(name, jnp.asarray(getattr(states, name)), observed))
             else:
                 field = vector[offset : offset + observed.size].reshape(observed.shape)
             offset += observed.size

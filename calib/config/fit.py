@@ -6,8 +6,10 @@ optional; a command-line option overrides the key of the same meaning::
     fit:
       parameters: [nu0, alpha]       # closure parameters to fit (--params)
       observations: obs.nc           # NetCDF, relative to the case file (--obs)
-      weights: {T: 1, u: 0.5}        # variables fitted and their weights (--weights);
+      weights: {T: 1, u: 0.5}        # variables fitted and their weights (--weights): T, S, u, v,
+                                     # epsilon (log10, closures with epsilon), SST (T at 1 m);
                                      # default: every observed variable of T, S, u, v, weight 1
+                                     # (SST and epsilon when the file holds nothing else)
       windows: [[0 h, 24 h], [24 h, 48 h]]  # time windows (--window); default the whole run;
                                      # or {every: 30 days}: consecutive windows of that length
       optimizer: lbfgs               # lbfgs | adam | eki (--optimizer)

@@ -1,10 +1,17 @@
 """Observation files (NetCDF through xarray) -> canonical Dataset -> arrays on the model grid.
 
-`load_observations` finds temperature, salinity and velocity in a NetCDF file whatever their
-names, depth axis or time encoding, and returns a Dataset with variables ``T``, ``S``, ``u``,
-``v`` (those present) on coordinates ``time`` (datetime64) and ``z`` (height, m, negative
-below the surface, bottom-first). `align` turns it into (n_saves, nz) arrays on a model grid,
-NaN where nothing was observed.
+`load_observations` finds temperature, salinity, velocity, the dissipation rate of TKE and the
+sea-surface temperature in a NetCDF file whatever their names, depth axis or time encoding, and
+returns a Dataset with variables ``T``, ``S``, ``u``, ``v``, ``epsilon`` (those present) on
+coordinates ``time`` (datetime64) and ``z`` (height, m, negative below the surface,
+bottom-first), and ``SST`` on ``time`` only. `align` turns it into (n_saves, nz) arrays on a
+model grid ((n_saves, 1) for SST), NaN where nothing was observed.
+
+Implausible values are refused with a one-line DataError naming the file, the variable and the
+value (`PLAUSIBLE`): T and SST outside [-3, 40] degC (kelvin gets its own hint), S outside
+[0, 50], |u|, |v| above 5 m s-1, epsilon <= 0 or above 1 m2 s-3. Non-positive epsilon is an
+error rather than a silent mask: epsilon is fitted on a log scale, and zeros or negatives are
+either fill values the file does not declare or log10(epsilon) stored as epsilon.
 """
 
 from __future__ import annotations
@@ -20,6 +27,18 @@ from calib.common.vocabulary import FITTABLE, VARIABLES
 from calib.io.conventions import depth_to_height, looks_like_kelvin
 
 OBSERVABLE = FITTABLE  # variables an observation file may hold (`calib.common.vocabulary`)
+SERIES = tuple(name for name in OBSERVABLE if VARIABLES[name].location == "surface")  # on (time,)
+# (lowest, highest) plausible value, in the file's canonical units; epsilon's lower bound is exclusive
+PLAUSIBLE = {"T": (-3.0, 40.0), "SST": (-3.0, 40.0), "S": (0.0, 50.0), "u": (-5.0, 5.0),
+             "v": (-5.0, 5.0), "epsilon": (0.0, 1.0)}  # fmt: skip
+_HINTS = {
+    "T": "check the units (degC expected; degF?) and the fill value",
+    "SST": "check the units (degC expected; degF?) and the fill value",
+    "S": "check the units (psu or g kg-1 expected) and the fill value",
+    "u": "check the units (m s-1 expected; cm s-1?) and the fill value",
+    "v": "check the units (m s-1 expected; cm s-1?) and the fill value",
+    "epsilon": "check the units (m2 s-3 = W kg-1 expected; W m-3?) and the fill value",
+}
 VERTICAL_NAMES = ("z", "depth", "deptht", "depthu", "depthv", "lev", "level", "height", "pres_depth")
 TIME_NAMES = ("time", "t", "time_counter")
 Z_ATTRS = {"units": "m", "positive": "up", "long_name": "height", "standard_name": "height", "axis": "Z"}
@@ -28,7 +47,8 @@ Z_ATTRS = {"units": "m", "positive": "up", "long_name": "height", "standard_name
 def _find(ds: xr.Dataset, canonical: str) -> str | None:
     """Name of the file variable holding `canonical` (by name first, then by standard_name)."""
     names, standard_names = VARIABLES[canonical].file_names, VARIABLES[canonical].standard_names
-    profiles = [name for name in ds.data_vars if ds[name].ndim >= 2]  # skips time-like 't' etc.
+    smallest = 1 if canonical in SERIES else 2  # profiles: skips time-like 't' etc.
+    profiles = [name for name in ds.data_vars if ds[name].ndim >= smallest]
     candidates = [name for name in profiles if str(name).lower() in names]
     candidates += [name for name in profiles if ds[name].attrs.get("standard_name") in standard_names]
     return str(candidates[0]) if candidates else None
@@ -102,6 +122,25 @@ def _canonical(path: Path, ds: xr.Dataset, canonical: str, name: str) -> xr.Data
     return variable.astype(float).rename(canonical)
 
 
+def _canonical_series(path: Path, ds: xr.Dataset, canonical: str, name: str) -> xr.DataArray:
+    """A time series (SST) squeezed to dims (time,)."""
+    variable = ds[name]
+    if not np.issubdtype(variable.dtype, np.number):
+        raise DataError(
+            f"{path}: {name}: values of type {variable.dtype}, not numbers; choose another variable"
+        )
+    time = _time_dim(path, variable)
+    extra = [d for d in variable.dims if d != time]
+    if any(variable.sizes[d] > 1 for d in extra):
+        raise DataError(
+            f"{path}: {name}: {canonical} must be a time series on (time,) but has dimensions "
+            f"{dict(variable.sizes)}; select one point first (e.g. the shallowest level)"
+        )
+    variable = variable.isel({d: 0 for d in extra}, drop=True).rename({time: "time"})
+    variable = variable.drop_vars([c for c in variable.coords if c != "time"])
+    return _decode_time(path, name, variable).astype(float).rename(canonical)
+
+
 def _decode_time(path: Path, name: str, ds: xr.DataArray) -> xr.DataArray:
     """cftime axis -> datetime64 (non-standard calendars mapped onto the standard one); checks order."""
     if "time" not in ds.indexes:
@@ -129,37 +168,57 @@ def _decode_time(path: Path, name: str, ds: xr.DataArray) -> xr.DataArray:
 
 
 def _check(path: Path, name: str, variable: xr.DataArray) -> None:
-    """All-NaN fields and temperatures in kelvin are errors."""
-    if not np.isfinite(variable.values).any():
+    """All-NaN fields, temperatures in kelvin and values outside `PLAUSIBLE` are errors."""
+    values = variable.values
+    if not np.isfinite(values).any():
         raise DataError(f"{path}: {name}: no finite value; check the fill value or choose another variable")
-    if variable.name == "T" and looks_like_kelvin(variable.values):
-        mean = float(np.nanmean(variable.values))
+    canonical = str(variable.name)
+    if canonical in ("T", "SST") and looks_like_kelvin(values):
+        mean = float(np.nanmean(values))
         raise DataError(f"{path}: {name}: mean {mean:.1f} looks like kelvin; convert to degC (T - 273.15)")
+    lowest, highest = PLAUSIBLE[canonical]
+    finite = values[np.isfinite(values)]
+    units = VARIABLES[canonical].units
+    if canonical == "epsilon" and np.any(finite <= 0.0):
+        bad = int(np.sum(finite <= 0.0))
+        raise DataError(
+            f"{path}: {name}: {bad} value(s) <= 0 (smallest {finite.min():.4g} {units}); the dissipation "
+            "rate must be > 0 (it is fitted as log10): mask them (NaN or the variable's _FillValue), or "
+            "give 10**value if the file stores log10(epsilon)"
+        )
+    outside = (finite < lowest) | (finite > highest)
+    if outside.any():
+        worst = finite[outside][np.argmax(np.abs(finite[outside] - 0.5 * (lowest + highest)))]
+        raise DataError(
+            f"{path}: {name}: value {worst:.4g} {units} ({int(outside.sum())} value(s) in all) outside "
+            f"the plausible range [{lowest:g}, {highest:g}] {units} of {canonical}; {_HINTS[canonical]}"
+        )
 
 
 def load_observations(source: str | Path | xr.Dataset, names: dict[str, str] | None = None) -> xr.Dataset:
-    """Read observed T, S, u, v profiles into calib's conventions.
+    """Read observed T, S, u, v, epsilon profiles and SST series into calib's conventions.
 
     Args:
         source: a NetCDF file readable by xarray, or an `xr.Dataset` (e.g. what `calib.run`
             returns, or observations read by other means).
-        names: optional mapping canonical name ("T", "S", "u", "v") -> variable in the file;
+        names: optional mapping canonical name ("T", "S", "u", "v", "epsilon", "SST") -> variable in the file;
             it overrides the automatic search by name and CF standard_name.
 
     Returns:
         Dataset with the variables found among ``T`` (degC), ``S`` (psu), ``u``, ``v``
-        (m s-1), dims (time, z); time is datetime64, z is height (m, < 0, bottom-first), the
-        union of every variable's levels (NaN where a variable has no such level).
+        (m s-1), ``epsilon`` (m2 s-3), dims (time, z), and ``SST`` (degC), dims (time,); time
+        is datetime64, z is height (m, < 0, bottom-first), the union of every variable's
+        levels (NaN where a variable has no such level).
 
     Raises:
         DataError: unreadable file, no recognised variable, unknown name in `names`, no
-            vertical or time axis, duplicate or unordered times, an all-NaN variable, or a
-            temperature in kelvin.
+            vertical or time axis, duplicate or unordered times, an all-NaN variable, a
+            temperature in kelvin, or an implausible value (`PLAUSIBLE`).
     """
     if isinstance(source, xr.Dataset):
         path, ds = Path("<observation Dataset>"), source
         found = _select(path, ds, names or {})
-        arrays = [_canonical(path, ds, key, name).load() for key, name in found.items()]
+        arrays = [_canonical_of(path, ds, key, name).load() for key, name in found.items()]
     else:
         path = Path(source)
         try:
@@ -170,14 +229,23 @@ def load_observations(source: str | Path | xr.Dataset, names: dict[str, str] | N
             ) from None
         with ds:
             found = _select(path, ds, names or {})
-            arrays = [_canonical(path, ds, key, name).load() for key, name in found.items()]
+            arrays = [_canonical_of(path, ds, key, name).load() for key, name in found.items()]
+    for array, name in zip(arrays, found.values(), strict=True):
+        _check(path, name, array)  # before the merge, which pads with NaN
     out = xr.merge(arrays, join="outer", compat="no_conflicts")
-    for key, name in found.items():
-        _check(path, name, out[key])
+    for key in found:
         out[key].attrs = VARIABLES[key].attributes()
-    out["z"].attrs = dict(Z_ATTRS)
+    if "z" in out.coords:
+        out["z"].attrs = dict(Z_ATTRS)
     out.attrs = {"source": str(path)}
     return out
+
+
+def _canonical_of(path: Path, ds: xr.Dataset, canonical: str, name: str) -> xr.DataArray:
+    """`_canonical_series` for SST, `_canonical` for the profile variables."""
+    if canonical in SERIES:
+        return _canonical_series(path, ds, canonical, name)
+    return _canonical(path, ds, canonical, name)
 
 
 def _select(path: Path, ds: xr.Dataset, names: dict[str, str]) -> dict[str, str]:
@@ -193,7 +261,8 @@ def _select(path: Path, ds: xr.Dataset, names: dict[str, str]) -> dict[str, str]
     found = {key: name for key, name in found.items() if name is not None}
     if not found:
         raise DataError(
-            f"{path}: no temperature, salinity or velocity among {list(ds.data_vars)}; "
+            f"{path}: none of {', '.join(OBSERVABLE)} (temperature, salinity, velocity, dissipation, "
+            f"sea-surface temperature) among {list(ds.data_vars)}; "
             "pass names={'T': 'your_variable'} or set a CF standard_name"
         )
     return found
@@ -242,8 +311,8 @@ def align(
         tolerance_seconds: largest accepted |observation time - save time| (s).
 
     Returns:
-        {name: array (len(times_seconds), len(z_centers))} for each variable of
-        `observations`.
+        {name: array (len(times_seconds), len(z_centers))} for each profile variable of
+        `observations`, (len(times_seconds), 1) for each time series (SST).
     """
     z_centers = np.asarray(z_centers, dtype=float)
     times_seconds = np.atleast_1d(np.asarray(times_seconds, dtype=float))
@@ -252,10 +321,15 @@ def align(
     offsets = observations["time"].values - np.datetime64(start, "ns")
     observed_seconds = offsets / np.timedelta64(1, "s")
     chosen = _nearest_times(observed_seconds, times_seconds, tolerance_seconds)
-    observations = observations.sortby("z")  # np.interp needs increasing heights
-    z = observations["z"].values.astype(float)
+    if "z" in observations.dims:
+        observations = observations.sortby("z")  # np.interp needs increasing heights
+        z = observations["z"].values.astype(float)
     aligned = {}
     for name, variable in observations.data_vars.items():
+        if "z" not in variable.dims:  # a time series
+            series = variable.values
+            aligned[str(name)] = np.where(chosen >= 0, series[np.maximum(chosen, 0)], np.nan)[:, None]
+            continue
         values = variable.transpose("time", "z").values
         out = np.full((times_seconds.size, z_centers.size), np.nan)
         for row, index in enumerate(chosen):
