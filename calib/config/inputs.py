@@ -165,17 +165,135 @@ def _profile_from_observations(case: Case, key: str, profile: ProfileConfig, z: 
     return np.interp(z, heights[seen], values[seen])  # z is bottom-first, increasing
 
 
-def series_values(case: Case, name: str, spec: SeriesConfig) -> tuple[np.ndarray | None, np.ndarray | float]:
-    """(times in s since the start, values) of one forcing variable; times is None for a constant."""
-    key = f"forcing.{name}"
+def series_values(
+    case: Case, name: str, spec: SeriesConfig, key: str | None = None, quantity: str | None = None
+) -> tuple[np.ndarray | None, np.ndarray | float]:
+    """(times in s since the start, values) of one forcing variable; times is None for a constant.
+
+    `key` is its dotted key (default ``forcing.<name>``); `quantity` names its plausible range in
+    `PLAUSIBLE` (default `name`; none: not checked)."""
+    key = key or f"forcing.{name}"
     if spec.kind == "constant":
-        return None, spec.value
-    if spec.kind == "inline":
-        time, values = np.asarray(spec.time, dtype=float), np.asarray(spec.values, dtype=float)
+        time, values = None, spec.value
     else:
-        time, values = _series_from_file(case, key, spec)
-    _check_coverage(case, key, time, case.time.duration)
+        if spec.kind == "inline":
+            time, values = np.asarray(spec.time, dtype=float), np.asarray(spec.values, dtype=float)
+        else:
+            time, values = _series_from_file(case, key, spec)
+        _check_coverage(case, key, time, case.time.duration)
+    check_plausible(case, key, quantity or name, values, spec)
     return time, values
+
+
+def _kelvin_hint(values: np.ndarray) -> str | None:
+    return "it looks like kelvin: give degC (subtract 273.15)" if np.nanmin(values) > 150.0 else None
+
+
+def _pressure_hint(values: np.ndarray) -> str | None:
+    if 850.0 <= np.nanmin(values) and np.nanmax(values) <= 1100.0:
+        return "it looks like hPa: give Pa (multiply by 100)"
+    return None
+
+
+def _humidity_hint(values: np.ndarray) -> str | None:
+    if 1.0 < np.nanmax(values) <= 50.0:
+        return "it looks like g/kg: give kg/kg (divide by 1000)"
+    return None
+
+
+def _freshwater_hint(values: np.ndarray) -> str | None:
+    return "give m s-1 (mm/day: divide by 8.64e7; mm/h: by 3.6e6)"
+
+
+_PERCENT = "it looks like a fraction: give relative humidity in % (multiply by 100)"
+PLAUSIBLE: dict[str, tuple[float, float, str, object]] = {
+    # quantity: (lower, upper, units, hint(values) -> str | None)
+    "wind_stress_x": (-10.0, 10.0, "Pa", lambda v: "give the wind stress in Pa (N m-2)"),
+    "wind_stress_y": (-10.0, 10.0, "Pa", lambda v: "give the wind stress in Pa (N m-2)"),
+    "heat_flux": (-3000.0, 3000.0, "W m-2", lambda v: "give the non-solar heat flux in W m-2"),
+    "shortwave": (0.0, 1500.0, "W m-2", lambda v: "give the downward shortwave in W m-2"),
+    "freshwater_flux": (-1e-3, 1e-3, "m s-1", _freshwater_hint),
+    "precipitation": (0.0, 1e-3, "m s-1", _freshwater_hint),
+    "wind_x": (-75.0, 75.0, "m s-1", lambda v: "give the wind in m s-1"),
+    "wind_y": (-75.0, 75.0, "m s-1", lambda v: "give the wind in m s-1"),
+    "air_temperature": (-60.0, 60.0, "degC", _kelvin_hint),
+    "humidity:dew_point": (-80.0, 60.0, "degC", _kelvin_hint),
+    "air_pressure": (85000.0, 110000.0, "Pa", _pressure_hint),
+    "humidity:relative": (0.0, 100.0, "%", lambda v: None),
+    "humidity:specific": (0.0, 0.05, "kg kg-1", _humidity_hint),
+    "cloud_cover": (0.0, 1.0, "1", lambda v: "give the cloud cover as a fraction 0-1 (oktas: divide by 8)"),
+    "longwave": (-1000.0, 1000.0, "W m-2", lambda v: "give the longwave radiation in W m-2"),
+}
+"""Physical ranges of forcing quantities: a value outside is a one-line ConfigError."""
+
+
+def check_plausible(case: Case, key: str, quantity: str, values, spec: SeriesConfig | None = None) -> None:
+    """A one-line ConfigError naming the key (and the file and variable) when a value of a forcing
+    series is outside its physical range (`PLAUSIBLE`), with a hint at the likely unit error."""
+    if quantity not in PLAUSIBLE:
+        return
+    lower, upper, units, hint = PLAUSIBLE[quantity]
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return
+    where = f" (variable {spec.variable!r} of {spec.file})" if spec is not None and spec.kind == "file" else ""
+    if quantity == "humidity:relative" and np.nanmax(values) <= 1.0 and np.nanmax(values) > 0.0:
+        raise _fail(case, key, f"relative humidity at most {np.nanmax(values):g} %{where}", _PERCENT)
+    outside = values[(values < lower) | (values > upper)]
+    if outside.size:
+        worst = outside[np.argmax(np.abs(outside - np.clip(outside, lower, upper)))]
+        fix = hint(values) or "check the units and the file"
+        raise _fail(case, key, f"{worst:g} {units} is outside the plausible range [{lower:g}, {upper:g}] {units}"
+                    f"{where}", fix)  # fmt: skip
+
+
+INITIAL_RANGES = {"T": (-3.0, 40.0, "degC"), "S": (0.0, 50.0, "psu")}
+
+
+def check_initial(case: Case, name: str, values: np.ndarray) -> None:
+    """Initial T within [-3, 40] degC and S within [0, 50]: else a one-line ConfigError."""
+    if name not in INITIAL_RANGES:
+        return
+    lower, upper, units = INITIAL_RANGES[name]
+    values = np.asarray(values, dtype=float)
+    outside = values[~((values >= lower) & (values <= upper))]
+    if outside.size:
+        profile = getattr(case.initial, name)
+        where = f" (from {profile.file})" if profile.file is not None else ""
+        fix = ("give salinity in psu or g/kg" if name == "S"
+               else "give temperature in degC")  # fmt: skip
+        raise _fail(case, f"initial.{name}", f"{outside[0]:g} {units} is outside the plausible range "
+                    f"[{lower:g}, {upper:g}] {units}{where}", fix)  # fmt: skip
+
+
+def relaxation_profiles(case: Case, key: str, config, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds since the start (nt,), profiles at heights z (nt, nz)) of the observations of one
+    relaxed variable (`key` = ``relaxation.<T|S>``): linear in depth and constant beyond the
+    observed levels; times with no finite value are dropped."""
+    from calib.io.observations import load_observations
+
+    name = key.rpartition(".")[2]
+    names = {name: config.variable} if config.variable is not None else None
+    observations = load_observations(config.observations, names)
+    if name not in observations:
+        raise _fail(case, key, f"no variable for {name!r} found in {config.observations.name}",
+                    "set 'variable:' to its name")  # fmt: skip
+    array = observations[name].transpose("time", "z")
+    values = np.asarray(array.values, dtype=float)
+    heights = np.asarray(array["z"].values, dtype=float)
+    seconds = _seconds_since_start(case, f"{key}.observations", np.asarray(array["time"].values), case.time.start)
+    keep = np.isfinite(values).any(axis=1) & np.isfinite(seconds)
+    if not np.any(keep):
+        raise _fail(case, key, f"{name!r} in {config.observations.name} has no finite value", "check the file")
+    profiles = []
+    for row in values[keep]:
+        seen = np.isfinite(row)
+        order = np.argsort(heights[seen])
+        profiles.append(np.interp(np.asarray(z, dtype=float), heights[seen][order], row[seen][order]))
+    seconds = seconds[keep]
+    order = np.argsort(seconds)
+    return seconds[order], np.asarray(profiles)[order]
 
 
 def _series_from_file(case: Case, key: str, spec: SeriesConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -69,6 +69,8 @@ def parse_case(
         source=source,
         base_dir=Path(base_dir),
         text=text_or_dict if isinstance(text_or_dict, str) else dump_yaml(text_or_dict),
+        relaxation=read.relaxation(section("relaxation")),
+        pressure_gradient=read.pressure_gradient(section("pressure_gradient")),
     )
 
 

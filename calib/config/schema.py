@@ -7,8 +7,10 @@ Layout of a case file (every section is documented on its dataclass below)::
     grid: {depth: 50, nz: 100}     # or {depth, nz, stretching} or {levels: [...]}
     time: {dt: 60 s, duration: 24 h, output_interval: 10 min, start: 2010-06-15T00:00}
     initial: {T: {type: linear, surface: 16, gradient: 0.05}, S: 35}
-    equation_of_state: {type: linear, rho0: 1027, alpha: 2.0e-4}
-    forcing: {latitude: 45, wind_stress_x: 0.1, heat_flux: -100, water_type: IB}
+    equation_of_state: {type: linear, rho0: 1027, alpha: 2.0e-4}   # or {type: teos10}
+    forcing: {latitude: 45, wind_stress_x: 0.1, heat_flux: -100, water_type: IB}   # or bulk: {...}
+    relaxation: {T: {observations: obs.nc, timescale: 10 days}}   # optional
+    pressure_gradient: {x: 1.0e-6}   # optional
     closure: {name: pacanowski_philander, parameters: {nu0: 1.0e-2}}
     numerics: {checkpoint: nested, solver: auto, rotation: exact}
     output: {variables: [T, u]}
@@ -29,9 +31,15 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from calib.common.vocabulary import FORCING
+from calib.common.vocabulary import FORCING, METEOROLOGY
 
 INITIAL_PROFILE_TYPES = ("constant", "linear", "mixed_layer", "cosine", "file", "observations")
+EQUATION_OF_STATE_TYPES = ("linear", "teos10")
+SALINITY_KINDS = ("practical", "absolute")
+BULK_ALGORITHMS = ("coare35", "kondo", "large_yeager")  # keys of calib.core.airsea.BULK_FORMULAE
+LONGWAVE_METHODS = ("net", "downward", "clark", "berliand", "josey")  # calib.core.airsea.LONGWAVE
+HUMIDITY_TYPES = ("specific", "relative", "dew_point")
+BULK_PARAMETERS = ("drag_scale", "sensible_scale", "latent_scale")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,7 +139,9 @@ class InitialConfig:
 
 @dataclasses.dataclass(frozen=True)
 class EquationOfStateConfig:
-    """Linear equation of state; None = the default of `calib.core.eos.LinearEquationOfState`."""
+    """Equation of state (`calib.core.eos.EQUATIONS_OF_STATE`): linear (rho0, alpha, beta, T0, S0)
+    or teos10 (the 75-term polynomial; `salinity` practical or absolute); both take rho0,
+    gravity and heat_capacity. None = the class default."""
 
     type: str = "linear"
     rho0: float | None = None
@@ -140,10 +150,12 @@ class EquationOfStateConfig:
     T0: float | None = None
     S0: float | None = None
     gravity: float | None = None
+    heat_capacity: float | None = None
+    salinity: str | None = None
 
-    def arguments(self) -> dict[str, float]:
+    def arguments(self) -> dict[str, float | str]:
         """Keyword arguments for the equation of state (only the values given)."""
-        fields = ("rho0", "alpha", "beta", "T0", "S0", "gravity")
+        fields = ("rho0", "alpha", "beta", "T0", "S0", "gravity", "heat_capacity", "salinity")
         return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}
 
 
@@ -169,16 +181,71 @@ class SeriesConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class ExtinctionConfig:
+    """Time-varying two-band extinction: a fraction A of the light decays over g1 (m), 1 - A over g2 (m)."""
+
+    A: SeriesConfig
+    g1: SeriesConfig
+    g2: SeriesConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class BulkConfig:
+    """Bulk air-sea fluxes from meteorological series (`calib.core.airsea`).
+
+    Attributes:
+        algorithm: coare35, kondo or large_yeager.
+        wind_x, wind_y: wind at heights.wind (m s-1).
+        air_temperature: degC at heights.temperature.
+        humidity: in the units of humidity_type, at heights.humidity.
+        humidity_type: specific (kg kg-1), relative (%) or dew_point (degC).
+        air_pressure: sea-level pressure (Pa).
+        longwave_method: net, downward, clark, berliand or josey.
+        longwave: W m-2 (net into the ocean, or downwelling), for net and downward.
+        cloud_cover: fraction 0-1, for clark, berliand and josey.
+        precipitation: m s-1.
+        rain_heat_flux: add the heat flux of rain (Gosnell et al. 1995).
+        relative_wind: use the wind relative to the surface current.
+        heights: (wind, temperature, humidity) measurement heights (m).
+        parameters: drag_scale, sensible_scale, latent_scale (multipliers of the transfer coefficients).
+    """
+
+    wind_x: SeriesConfig
+    wind_y: SeriesConfig
+    air_temperature: SeriesConfig
+    humidity: SeriesConfig
+    algorithm: str = "coare35"
+    humidity_type: str = "specific"
+    air_pressure: SeriesConfig = SeriesConfig(101325.0)
+    longwave_method: str = "net"
+    longwave: SeriesConfig | None = None
+    cloud_cover: SeriesConfig | None = None
+    precipitation: SeriesConfig = SeriesConfig(0.0)
+    rain_heat_flux: bool = False
+    relative_wind: bool = True
+    heights: tuple[float, float, float] = (10.0, 2.0, 2.0)
+    parameters: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def series(self) -> dict[str, SeriesConfig]:
+        """Name -> series in the order of `calib.common.vocabulary.METEOROLOGY` (missing: 0)."""
+        return {name: getattr(self, name) or SeriesConfig(0.0) for name in METEOROLOGY}
+
+
+@dataclasses.dataclass(frozen=True)
 class ForcingConfig:
     """Surface forcing, positive into the ocean.
 
     Attributes:
         latitude: degrees north, sets the Coriolis parameter (0 = no rotation).
+        longitude: degrees east (Payne's albedo).
         wind_stress_x, wind_stress_y: Pa.
         heat_flux: non-solar heat flux (W m-2, > 0 warms the ocean).
-        shortwave: W m-2 (>= 0).
+        shortwave: downward shortwave at the surface, W m-2 (>= 0); (1 - albedo) of it is absorbed.
         freshwater_flux: precipitation minus evaporation (m s-1).
+        albedo: a number in [0, 1) or "payne".
         water_type: Jerlov type for shortwave penetration (I, IA, IB, II, III).
+        extinction: time-varying extinction instead of water_type, or None.
+        bulk: bulk formulae instead of wind stress, heat flux and freshwater flux, or None.
         bottom_drag_coefficient: quadratic drag at the sea floor (>= 0).
     """
 
@@ -190,10 +257,67 @@ class ForcingConfig:
     freshwater_flux: SeriesConfig = SeriesConfig(0.0)
     water_type: str = "I"
     bottom_drag_coefficient: float = 0.0
+    longitude: float = 0.0
+    albedo: float | str = 0.0
+    extinction: ExtinctionConfig | None = None
+    bulk: BulkConfig | None = None
 
     def series(self) -> dict[str, SeriesConfig]:
         """Name -> series for the five forcing variables."""
         return {name: getattr(self, name) for name in FORCING}
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerTimescale:
+    """A layer at the surface or the bottom with its own relaxation timescale (both > 0)."""
+
+    thickness: float
+    timescale: float
+
+
+@dataclasses.dataclass(frozen=True)
+class RelaxedVariableConfig:
+    """Relaxation of one variable toward the profiles of an observation file.
+
+    Attributes:
+        observations: NetCDF read by `calib.io.observations.load_observations`.
+        variable: the variable in it (None: found by name and standard_name).
+        timescale: relaxation timescale (s) in the interior.
+        surface_layer, bottom_layer: their own timescales, or None.
+    """
+
+    observations: Path
+    timescale: float
+    variable: str | None = None
+    surface_layer: LayerTimescale | None = None
+    bottom_layer: LayerTimescale | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RelaxationConfig:
+    """Relaxation (nudging) of T and S toward observed profiles; either may be None."""
+
+    T: RelaxedVariableConfig | None = None
+    S: RelaxedVariableConfig | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class TideConfig:
+    """A tidal slope x sin(2 pi (t - phase) / period) along x and y."""
+
+    period: float
+    x: float = 0.0
+    y: float = 0.0
+    phase: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class PressureGradientConfig:
+    """External pressure gradient as surface slopes d(eta)/dx, d(eta)/dy (m m-1) plus tides."""
+
+    x: SeriesConfig = SeriesConfig(0.0)
+    y: SeriesConfig = SeriesConfig(0.0)
+    tides: tuple[TideConfig, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,6 +362,8 @@ TOP_LEVEL_KEYS = (
     "initial",
     "equation_of_state",
     "forcing",
+    "relaxation",
+    "pressure_gradient",
     "closure",
     "numerics",
     "output",
@@ -255,6 +381,7 @@ class Case:
         name: short identifier (defaults to the file name without extension).
         description: free text.
         grid, time, initial, equation_of_state, forcing, closure, numerics, output: sections.
+        relaxation, pressure_gradient: optional sections (None when not given).
         fit: calibration settings, kept as given (e.g. `parameters`, `observations`).
         observations: observation settings, kept as given.
         source: the file the case was read from ("<string>" when parsed from text).
@@ -278,3 +405,5 @@ class Case:
     source: str
     base_dir: Path
     text: str = ""
+    relaxation: RelaxationConfig | None = None
+    pressure_gradient: PressureGradientConfig | None = None

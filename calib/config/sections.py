@@ -12,8 +12,21 @@ from typing import Any
 from calib.common.vocabulary import CHECKPOINT_SCHEMES, ROTATIONS, SOLVERS, WATER_TYPES
 from calib.config.reader import Node
 from calib.config.schema import (
+    BULK_ALGORITHMS,
+    BULK_PARAMETERS,
+    EQUATION_OF_STATE_TYPES,
+    HUMIDITY_TYPES,
     INITIAL_PROFILE_TYPES,
+    LONGWAVE_METHODS,
+    SALINITY_KINDS,
+    BulkConfig,
     ClosureConfig,
+    ExtinctionConfig,
+    LayerTimescale,
+    PressureGradientConfig,
+    RelaxationConfig,
+    RelaxedVariableConfig,
+    TideConfig,
     EquationOfStateConfig,
     ForcingConfig,
     GridConfig,
@@ -155,37 +168,188 @@ def profile(node: Node) -> ProfileConfig:
     return ProfileConfig(kind, **values)
 
 
+_LINEAR_ONLY = ("alpha", "beta", "T0", "S0")
+
+
 def equation_of_state(node: Node) -> EquationOfStateConfig:
-    """Linear equation of state; omitted coefficients keep their defaults."""
-    fields = node.mapping(("type", "rho0", "alpha", "beta", "T0", "S0", "gravity"))
-    values: dict = {}
+    """linear (rho0, alpha, beta, T0, S0) or teos10 (salinity); both take rho0, gravity and
+    heat_capacity; omitted coefficients keep their defaults."""
+    fields = node.mapping(
+        ("type", "rho0", "alpha", "beta", "T0", "S0", "gravity", "heat_capacity", "salinity")
+    )
+    kind = fields["type"].choice(EQUATION_OF_STATE_TYPES) if "type" in fields else "linear"
+    values: dict = {"type": kind}
     for name, child in fields.items():
         if name == "type":
-            values[name] = child.choice(("linear",))
+            continue
+        if kind != "linear" and name in _LINEAR_ONLY:
+            child.fail(f"is a coefficient of the linear equation of state, not of {kind}",
+                       "remove it (or use type: linear)")  # fmt: skip
+        if name == "salinity":
+            if kind != "teos10":
+                child.fail("applies to type: teos10 only", "remove it (or use type: teos10)")
+            values[name] = child.choice(SALINITY_KINDS)
         elif name in ("rho0", "gravity"):
             values[name] = child.positive()
+        elif name == "heat_capacity":
+            values[name] = child.number(lower=1000.0, upper=10000.0, units="J kg-1 K-1")
         else:
             values[name] = child.number()
     return EquationOfStateConfig(**values)
 
 
+_BULK_EXCLUDES = ("wind_stress_x", "wind_stress_y", "heat_flux", "freshwater_flux")
+
+
 def forcing(node: Node) -> ForcingConfig:
-    """Surface fluxes (constants or series), latitude, water type and bottom drag."""
+    """Surface fluxes (constants or series) or bulk formulae, latitude, longitude, albedo, water
+    type or extinction series, and bottom drag."""
     fields = node.mapping(field.name for field in dataclasses.fields(ForcingConfig))
+    if "bulk" in fields:
+        for name in _BULK_EXCLUDES:
+            if name in fields:
+                fields[name].fail("cannot be given together with forcing.bulk (the bulk formulae compute it)",
+                                  f"remove {name} or bulk")  # fmt: skip
+    if "extinction" in fields and "water_type" in fields:
+        fields["extinction"].fail("cannot be given together with forcing.water_type", "remove one of them")
     values: dict = {}
     for name, child in fields.items():
         if name == "latitude":
             values[name] = child.number(lower=-90.0, upper=90.0, units="degrees north")
+        elif name == "longitude":
+            values[name] = child.number(lower=-360.0, upper=360.0, units="degrees east")
         elif name == "water_type":
             values[name] = child.choice(WATER_TYPES)
         elif name == "bottom_drag_coefficient":
             values[name] = child.number(lower=0.0)
+        elif name == "albedo":
+            if isinstance(child.value, str):
+                values[name] = child.choice(("payne",))
+            else:
+                values[name] = child.number(lower=0.0, upper=0.999)
+        elif name == "extinction":
+            parts = child.mapping(("A", "g1", "g2"), ("A", "g1", "g2"))
+            values[name] = ExtinctionConfig(**{key: series(part) for key, part in parts.items()})
+            _check_series_range(parts["A"], values[name].A, 0.0, 1.0, "a fraction in [0, 1]")
+            for key in ("g1", "g2"):
+                _check_series_range(parts[key], getattr(values[name], key), 1e-6, 1e4, "a length > 0 in m")
+        elif name == "bulk":
+            values[name] = bulk(child)
         else:
             values[name] = series(child)
             given = values[name].values or (values[name].value,)
             if name == "shortwave" and any(v is not None and v < 0 for v in given):
-                child.fail("must be >= 0 (W m-2 into the ocean)", "give the net downward shortwave radiation")
+                child.fail("must be >= 0 (W m-2 into the ocean)", "give the downward shortwave radiation")
     return ForcingConfig(**values)
+
+
+def _check_series_range(node: Node, spec: SeriesConfig, lower: float, upper: float, what: str) -> None:
+    """Inline values and constants of a series within [lower, upper] (files: checked on reading)."""
+    for value in spec.values or (spec.value,):
+        if value is not None and not lower <= value <= upper:
+            node.fail(f"must be {what} (got {value:g})", f"give values within [{lower:g}, {upper:g}]")
+
+
+def boolean(node: Node) -> bool:
+    """true or false."""
+    if not isinstance(node.value, bool):
+        node.fail(f"must be true or false (got {node.value!r})", "write true or false")
+    return node.value
+
+
+def bulk(node: Node) -> BulkConfig:
+    """forcing.bulk: the algorithm, meteorological series, longwave method, options, parameters."""
+    names = [field.name for field in dataclasses.fields(BulkConfig)]
+    fields = node.mapping(names, ("wind_x", "wind_y", "air_temperature", "humidity"))
+    values: dict = {}
+    for name, child in fields.items():
+        if name == "algorithm":
+            values[name] = child.choice(BULK_ALGORITHMS)
+        elif name == "humidity_type":
+            values[name] = child.choice(HUMIDITY_TYPES)
+        elif name == "longwave_method":
+            values[name] = child.choice(LONGWAVE_METHODS)
+        elif name in ("rain_heat_flux", "relative_wind"):
+            values[name] = boolean(child)
+        elif name == "heights":
+            parts = child.mapping(("wind", "temperature", "humidity"))
+            default = dict(zip(("wind", "temperature", "humidity"), BulkConfig.heights, strict=True))
+            given = {key: part.number(lower=0.1, upper=1000.0, units="m") for key, part in parts.items()}
+            values[name] = tuple({**default, **given}.values())
+        elif name == "parameters":
+            parts = child.mapping(BULK_PARAMETERS)
+            values[name] = {key: part.number(lower=0.25, upper=4.0) for key, part in parts.items()}
+        else:
+            values[name] = series(child)
+    method = values.get("longwave_method", "net")
+    needed = "longwave" if method in ("net", "downward") else "cloud_cover"
+    if needed not in values:
+        node.child(needed, None).fail(f"missing, needed by longwave_method {method}",
+                                      f"add '{needed}:' to forcing.bulk")  # fmt: skip
+    return BulkConfig(**values)
+
+
+def relaxation(node: Node) -> RelaxationConfig | None:
+    """relaxation: {T: {...}, S: {...}} (either optional)."""
+    if node.value in ({}, None):
+        return None
+    fields = node.mapping(("T", "S"))
+    return RelaxationConfig(**{name: _relaxed_variable(child) for name, child in fields.items()})
+
+
+def _relaxed_variable(node: Node) -> RelaxedVariableConfig:
+    fields = node.mapping(
+        ("observations", "variable", "timescale", "surface_layer", "bottom_layer"), ("observations", "timescale")
+    )
+    values: dict = {
+        "observations": fields["observations"].existing_file(),
+        "timescale": fields["timescale"].duration("relaxation timescale"),
+    }
+    if "variable" in fields:
+        values["variable"] = fields["variable"].string()
+    for name in ("surface_layer", "bottom_layer"):
+        if name in fields:
+            parts = fields[name].mapping(("thickness", "timescale"), ("thickness", "timescale"))
+            values[name] = LayerTimescale(
+                thickness=_metres(parts["thickness"]),
+                timescale=parts["timescale"].duration("relaxation timescale"),
+            )
+    return RelaxedVariableConfig(**values)
+
+
+def _metres(node: Node) -> float:
+    """A thickness > 0: a number of metres or a string such as '20 m'."""
+    if isinstance(node.value, str):
+        text = node.value.strip().removesuffix("m").strip()
+        try:
+            value = float(text)
+        except ValueError:
+            node.fail(f"cannot read {node.value!r} as a thickness", "write metres, e.g. 20 or '20 m'")
+        node = dataclasses.replace(node, value=value)
+    return node.positive("m")
+
+
+def pressure_gradient(node: Node) -> PressureGradientConfig | None:
+    """pressure_gradient: {x: SERIES, y: SERIES, tides: [{period, x, y, phase}, ...]}."""
+    if node.value in ({}, None):
+        return None
+    fields = node.mapping(("x", "y", "tides"))
+    values: dict = {name: series(child) for name, child in fields.items() if name in ("x", "y")}
+    if "tides" in fields:
+        tides_node = fields["tides"]
+        if not isinstance(tides_node.value, list):
+            tides_node.fail("must be a list of {period, x, y, phase}", "write e.g. [{period: 44714 s, x: 1.0e-6}]")
+        tides = []
+        for index, item in enumerate(tides_node.value):
+            parts = tides_node.child(index, item).mapping(("period", "x", "y", "phase"), ("period",))
+            tides.append(TideConfig(
+                period=parts["period"].duration("tidal period"),
+                x=parts["x"].number() if "x" in parts else 0.0,
+                y=parts["y"].number() if "y" in parts else 0.0,
+                phase=parts["phase"].duration("phase", positive=False) if "phase" in parts else 0.0,
+            ))  # fmt: skip
+        values["tides"] = tuple(tides)
+    return PressureGradientConfig(**values)
 
 
 def series(node: Node) -> SeriesConfig:

@@ -6,7 +6,9 @@ Within a step (time t = step * dt, operator splitting):
 3. Coriolis rotates (u, v) over dt (exactly, or with the energy-conserving Crank–Nicolson rule);
 4. u, v, T, S diffuse implicitly (backward Euler) in one batched tridiagonal solve, with the
    surface fluxes, the absorbed shortwave as a heat source and, optionally, quadratic bottom
-   drag (linearised about the current bottom speed, applied implicitly).
+   drag (linearised about the current bottom speed, applied implicitly); an external pressure
+   gradient, when given, is a uniform source of u and v in the same solve;
+5. relaxation toward observed T and S profiles, when given: exact exponential decay over dt.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from calib.core.closures.base import AbstractClosure, Diffusivities
-from calib.core.eos import LinearEquationOfState, to_faces_gradient
+from calib.core.eos import AbstractEquationOfState, to_faces_gradient
 from calib.core.forcing import Forcing
 from calib.core.grid import Grid
 from calib.core.numerics import speed
+from calib.core.relaxation import PressureGradient, Relaxation
 from calib.core.shapes import Centers, Faces, Step
 from calib.core.state import State, make_column
 from calib.core.tridiag import AbstractTridiagonalSolver, ThomasSolver, default_solver, implicit_diffusion
@@ -69,23 +72,28 @@ class ColumnModel(eqx.Module):
 
     Attributes:
         grid: vertical grid.
-        eos: equation of state.
+        eos: equation of state (`calib.core.eos.AbstractEquationOfState`); its heat capacity
+            converts heat fluxes.
         forcing: surface forcing time series and Coriolis parameter.
         closure: turbulence closure (its parameters are the calibratable leaves).
         dt: time step (s), static.
         rotation: Coriolis integrator.
         bottom_drag_coefficient: quadratic drag coefficient C_d (0 = free-slip, no bottom stress).
         solver: tridiagonal solver implementation.
+        pressure_gradient: external pressure gradient, or None.
+        relaxation: relaxation of T and S toward observed profiles, or None.
     """
 
     grid: Grid
-    eos: LinearEquationOfState
+    eos: AbstractEquationOfState
     forcing: Forcing
     closure: AbstractClosure
     dt: float = eqx.field(static=True)
     rotation: AbstractRotation = ExactRotation()
     bottom_drag_coefficient: float = eqx.field(static=True, default=0.0)
     solver: AbstractTridiagonalSolver = ThomasSolver()
+    pressure_gradient: PressureGradient | None = None
+    relaxation: Relaxation | None = None
 
 
 class Carry(eqx.Module):
@@ -100,9 +108,10 @@ class Carry(eqx.Module):
     shear_production: Faces
 
 
-def _column(model: ColumnModel, step_index: Step, state: State, shear_production=None):
-    surface = model.forcing.surface_fluxes(step_index, model.dt, state.S[-1], model.eos)
-    absorbed = model.forcing.shortwave_absorption.heating(model.grid)  # per cell, bottom first
+def _column(model: ColumnModel, step_index: Step, state: State, shear_production=None, absorbed=None):
+    surface = model.forcing.surface_fluxes(step_index, model.dt, state.S[-1], model.eos, state=state)
+    if absorbed is None:
+        absorbed = model.forcing.heating(step_index, model.dt, model.grid)  # per cell, bottom first
     passing = jnp.concatenate([jnp.zeros_like(absorbed[:1]), jnp.cumsum(absorbed)])  # through each face
     return make_column(
         model.grid, state, surface, model.eos, model.bottom_drag_coefficient,
@@ -144,7 +153,8 @@ def energy_conserving_shear_production(viscosity: Faces, old: State, new: State,
 def step(model: ColumnModel, carry: Carry) -> Carry:
     """Advance the carry by one time step (see the module docstring for the splitting)."""
     state = carry.state
-    column = _column(model, carry.step, state, carry.shear_production)
+    absorbed = model.forcing.heating(carry.step, model.dt, model.grid)
+    column = _column(model, carry.step, state, carry.shear_production, absorbed)
     diffusivities, closure_state = model.closure(column, carry.closure_state, model.dt)
     u, v = model.rotation(state.u, state.v, model.forcing.coriolis, model.dt)
     rotated = State(u=u, v=v, T=state.T, S=state.S)
@@ -155,8 +165,10 @@ def step(model: ColumnModel, carry: Carry) -> Carry:
         [diffusivities.momentum, diffusivities.momentum, diffusivities.tracers, diffusivities.tracers]
     )
     surface_flux = jnp.stack([surface.momentum_x, surface.momentum_y, surface.heat, surface.salt])
-    heating = surface.shortwave * model.forcing.shortwave_absorption.heating(model.grid)
-    sources = jnp.zeros_like(phi).at[2].set(heating)
+    sources = jnp.zeros_like(phi).at[2].set(surface.shortwave * absorbed)
+    if model.pressure_gradient is not None:
+        accel_x, accel_y = model.pressure_gradient.acceleration(carry.step * model.dt, model.eos.gravity)
+        sources = sources.at[0].set(accel_x * model.grid.dz).at[1].set(accel_y * model.grid.dz)
     drag = model.bottom_drag_coefficient * speed(state.u[0], state.v[0])
     bottom_drag = jnp.stack([drag, drag, jnp.zeros_like(drag), jnp.zeros_like(drag)])
 
@@ -165,6 +177,8 @@ def step(model: ColumnModel, carry: Carry) -> Carry:
         sources=sources, bottom_drag=bottom_drag, solver=model.solver,
         nonlocal_flux=_nonlocal(diffusivities, surface),
     )  # fmt: skip
+    if model.relaxation is not None:
+        T, S = model.relaxation(T, S, (carry.step + 1) * model.dt, model.dt)
     new = State(u=u, v=v, T=T, S=S)
     return Carry(
         step=carry.step + 1,

@@ -13,7 +13,7 @@ import equinox as eqx
 import jax.numpy as jnp
 
 from calib.common.vocabulary import VARIABLES
-from calib.core.eos import LinearEquationOfState, to_faces_gradient
+from calib.core.eos import AbstractEquationOfState, to_faces_gradient
 from calib.core.grid import Grid
 from calib.core.numerics import safe_sqrt, speed
 from calib.core.shapes import Centers, Faces, Scalar
@@ -100,7 +100,7 @@ def make_column(
     grid: Grid,
     state: State,
     surface: SurfaceFluxes,
-    eos: LinearEquationOfState,
+    eos: AbstractEquationOfState,
     bottom_drag_coefficient: float = 0.0,
     *,
     coriolis: Scalar = 0.0,
@@ -127,6 +127,6 @@ def make_column(
         shear_production=shear_production,
         shortwave_buoyancy=None
         if shortwave_passing is None
-        else eos.buoyancy_flux(surface.shortwave * shortwave_passing, 0.0),
+        else eos.buoyancy_flux(surface.shortwave * shortwave_passing, 0.0, state.T[-1], state.S[-1]),
         solver=solver if solver is not None else ThomasSolver(),
     )
