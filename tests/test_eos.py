@@ -54,6 +54,13 @@ def test_teos10_density_published_values():
     assert abs(float(eos.density(10.0, 30.0, -1000.0)) - 1027.45140) < 1e-3
 
 
+def test_teos10_polynomial_has_75_terms():
+    from calib.core.eos import _SPECVOL_COEFFICIENTS
+
+    assert len(_SPECVOL_COEFFICIENTS) == 75
+    assert all(sum(int(c) for c in key) <= 6 for key in _SPECVOL_COEFFICIENTS)  # degree 6 in (ys, xs, zp)
+
+
 def test_teos10_density_matches_gsw():
     gsw = pytest.importorskip("gsw")
     SA, CT, p = POINTS.T

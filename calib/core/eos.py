@@ -19,7 +19,6 @@ from __future__ import annotations
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from calib.common.errors import ConfigError
 from calib.core.grid import Grid
@@ -177,8 +176,6 @@ _SPECVOL_COEFFICIENTS = {
     "510": -3.3052758900e-7,
     "600": 2.0543094268e-7,
 }  # fmt: skip
-_EXPONENTS = np.array([[int(c) for c in key] for key in _SPECVOL_COEFFICIENTS], dtype=np.int32)
-_COEFFICIENTS = np.array(list(_SPECVOL_COEFFICIENTS.values()))
 
 _SALINITY_SCALE = 0.0248826675584615  # 1 / 40.188617 (g/kg)-1, = 1 / (40 * 35.16504 / 35)
 _SALINITY_OFFSET = 5.971840214030754e-1  # 24 g/kg * _SALINITY_SCALE
@@ -188,12 +185,31 @@ _PRACTICAL_TO_ABSOLUTE = 35.16504 / 35.0  # uPS, (g/kg) per psu
 SALINITY_KINDS = ("absolute", "practical")
 
 
-def _powers(x, n: int):
-    """[1, x, x², ..., x^n] stacked on a new leading axis (products: finite gradients at x = 0)."""
-    out = [jnp.ones_like(x)]
-    for _ in range(n):
-        out.append(out[-1] * x)
-    return jnp.stack(out)
+def _nested_coefficients(table: dict[str, float]):
+    """The table as nested lists [i][j][k] (powers of ys, xs, zp) for Horner evaluation; missing
+    coefficients are 0 and trailing missing ones are dropped."""
+
+    def trim(values):
+        while values and values[-1] in (0.0, []):
+            values.pop()
+        return values
+
+    degree = 1 + max(int(c) for key in table for c in key)
+    return trim([
+        trim([trim([table.get(f"{i}{j}{k}", 0.0) for k in range(degree)]) for j in range(degree)])
+        for i in range(degree)
+    ])
+
+
+_NESTED = _nested_coefficients(_SPECVOL_COEFFICIENTS)
+
+
+def _horner(coefficients, x):
+    """sum_n coefficients[n] x**n (coefficients: floats or arrays, constant term first)."""
+    out = coefficients[-1]
+    for c in reversed(coefficients[:-1]):
+        out = out * x + c
+    return out
 
 
 def specific_volume_teos10(SA, CT, p):
@@ -211,10 +227,11 @@ def specific_volume_teos10(SA, CT, p):
     xs = jnp.sqrt(_SALINITY_SCALE * jnp.where(SA >= 0.0, SA, 0.0) + _SALINITY_OFFSET)
     ys = CT * _TEMPERATURE_SCALE
     zp = p * _PRESSURE_SCALE
-    ys_n, xs_n, zp_n = _powers(ys, 6), _powers(xs, 6), _powers(zp, 6)
-    terms = ys_n[_EXPONENTS[:, 0]] * xs_n[_EXPONENTS[:, 1]] * zp_n[_EXPONENTS[:, 2]]
-    coefficients = jnp.asarray(_COEFFICIENTS).reshape((-1,) + (1,) * SA.ndim)
-    return jnp.sum(coefficients * terms, axis=0)
+    in_ys = [
+        _horner([_horner(in_zp, zp) if in_zp else 0.0 for in_zp in in_xs], xs) if in_xs else 0.0
+        for in_xs in _NESTED
+    ]
+    return _horner(in_ys, ys)
 
 
 class Teos10Polynomial(AbstractEquationOfState):
