@@ -76,6 +76,9 @@ def case_dataset(trajectory, built, first: int, values, trainable) -> xr.Dataset
     if values is None:
         return members[0]
     ds = xr.concat(members, dim="member", combine_attrs="override", data_vars="all", coords="minimal")
+    for name in ("z_bounds",):  # the same for every member (CF: bounds have the dimensions of z)
+        if name in members[0]:
+            ds[name] = members[0][name]
     info = parameter_info(built.model.closure)
     for index, name in enumerate(trainable.names):
         attributes = {"units": info[name].units, "long_name": f"closure parameter {name} of each member"}
@@ -84,7 +87,7 @@ def case_dataset(trajectory, built, first: int, values, trainable) -> xr.Dataset
     ds["diverged"] = (
         "member",
         (~finite).astype("i1"),
-        {"long_name": "1 = the run produced non-finite values"},
+        {"units": "1", "long_name": "1 = the run produced non-finite values"},
     )
     return ds
 

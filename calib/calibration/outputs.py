@@ -26,6 +26,7 @@ from calib.common.history import history_line
 from calib.config import Case, rebase_paths
 from calib.config.reader import load_yaml
 from calib.core.params import parameter_info
+from calib.io import cf
 from calib.io.files import write_text
 from calib.io.netcdf import write_dataset
 
@@ -64,7 +65,8 @@ def _finite(value):
 
 
 def history_dataset(result: FitResult, problem: Problem, uncertainty: Uncertainty | None) -> xr.Dataset:
-    """The optimiser's path as a Dataset (dims evaluation, parameter)."""
+    """The optimiser's path as a Dataset (dims evaluation, parameter; the names of the parameters in
+    the `parameter_name` coordinate: CF allows only numbers in a coordinate variable)."""
     rows = result.minimum.history
     values = result.history_values(problem)
     units = {
@@ -75,27 +77,40 @@ def history_dataset(result: FitResult, problem: Problem, uncertainty: Uncertaint
         {
             "loss": ("evaluation", column("loss"), {"units": "1", "long_name": "loss"}),
             "gradient_norm": ("evaluation", column("gradient_norm"), {"units": "1", "long_name": _GRADIENT}),
-            "iteration": ("evaluation", column("iteration"), {"long_name": "parameter updates so far"}),
-            "accepted": ("evaluation", [int(e == "ok") for e in column("event")], {"long_name": _ACCEPTED}),
+            "iteration": (
+                "evaluation",
+                np.asarray(column("iteration"), dtype=np.int32),
+                {"units": "1", "long_name": "parameter updates so far"},
+            ),
+            "accepted": (
+                "evaluation",
+                np.asarray([e == "ok" for e in column("event")], dtype=np.int8),
+                {"units": "1", "long_name": _ACCEPTED},
+            ),
             "elapsed": ("evaluation", column("elapsed_s"), {"units": "s", "long_name": "run time"}),
             "value": (("evaluation", "parameter"), values, {"long_name": "parameter value"}),
             "start": ("parameter", result.start_values, {"long_name": "starting value"}),
             "fitted": ("parameter", result.fitted_values, {"long_name": "fitted value"}),
         },
-        coords={"parameter": list(result.names)},
+        coords={"parameter_name": ("parameter", list(result.names), {"long_name": "name of the parameter"})},
     )
     for i, name in enumerate(result.names):
         ds[name] = ("evaluation", values[:, i], {"units": units[name], "long_name": f"{name} along the fit"})
     if uncertainty is not None:
         ds["std"] = ("parameter", uncertainty.std, {"long_name": "Laplace standard deviation"})
         ds["sensitivity"] = ("parameter", uncertainty.sensitivity, {"long_name": "|p| ||dr/dp||"})
-        ds["correlation"] = (("parameter", "parameter_2"), uncertainty.correlation)
-    ds.attrs = dict(Conventions="CF-1.8", title="calib fit: loss and parameters per evaluation",
+        correlation = {"units": "1", "long_name": "Laplace correlation of the parameters"}
+        ds["correlation"] = (("parameter", "parameter_2"), uncertainty.correlation, correlation)
+    ds.attrs = dict(title="calib fit: loss and parameters per evaluation",
                     history=history_line("calib.fit"), status=result.minimum.status,
                     loss_start=result.loss_start, loss_end=result.loss_end,
                     compile_s=result.minimum.compile_s, run_s=result.minimum.run_s,
                     experiments="; ".join(problem.labels))  # fmt: skip
-    return ds
+    summary = (f"Calibration of the {type(problem.groups[0].model.closure).name} closure's parameters by "
+               f"calib fit against {runs_summary(problem.labels)}: loss, gradient norm and parameter "
+               "values at each evaluation of the model, start and fitted values")  # fmt: skip
+    return cf.finalize(ds, summary=summary, content="auxiliaryInformation", feature_type=None,
+                       processing_level="parameter estimates of a model calibration (calib fit)")  # fmt: skip
 
 
 def history_json(result: FitResult, problem: Problem, uncertainty: Uncertainty | None, settings) -> str:

@@ -75,13 +75,15 @@ VARIABLES: dict[str, Variable] = {
             variance_floor=1e-4,
         ),
         Variable(
-            "S", "1e-3", "sea water salinity", "sea_water_practical_salinity", "center", "psu",
+            "S", "1", "sea water salinity", "sea_water_practical_salinity", "center", "psu",
             ("s", "salt", "salinity", "so", "psal", "vosaline"),
             ("sea_water_practical_salinity", "sea_water_salinity", "sea_water_absolute_salinity"),
             variance_floor=1e-6,
         ),
-        Variable("viscosity", "m2 s-1", "eddy viscosity", None, "face", "m² s⁻¹"),
-        Variable("diffusivity", "m2 s-1", "eddy diffusivity", None, "face", "m² s⁻¹"),
+        Variable("viscosity", "m2 s-1", "eddy viscosity", "ocean_vertical_momentum_diffusivity", "face",
+                 "m² s⁻¹"),
+        Variable("diffusivity", "m2 s-1", "eddy diffusivity", "ocean_vertical_tracer_diffusivity", "face",
+                 "m² s⁻¹"),
         Variable("nonlocal_fraction", "1", "fraction of the surface tracer flux carried down non-locally",
                  None, "face", "1"),
         # fitted on a log10 scale (calib.calibration.loss.LOGARITHMIC): its floor is in decades²

@@ -1,8 +1,10 @@
 """Model trajectories <-> CF-style NetCDF (through xarray), written atomically.
 
 A file has dimensions `time`, `z` (cell centres) and `z_face` (interfaces), heights in metres
-with `positive: up`; every variable carries `units` and `long_name`; global attributes record
-the case YAML, the closure and its parameters, the calib version and the creation time.
+with `positive: up`, `z_bounds` from the faces and scalar `lat`/`lon` where the position is known;
+every variable carries `units` and `long_name` (and a CF `standard_name` where one exists); global
+attributes record the case YAML, the closure and its parameters, the calib version, the Coriolis
+parameter (`coriolis_parameter`, s-1) and the ACDD discovery attributes (`calib.io.cf`).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from calib.common.history import VERSION, history_line
 from calib.common.vocabulary import DIFFUSIVITY_NAMES
+from calib.io import cf
 from calib.io.files import atomic_write, check_outputs
 
 
@@ -96,7 +100,6 @@ def trajectory_to_dataset(
     )
     closure = model.closure
     ds.attrs = {
-        "Conventions": "CF-1.8",
         "title": f"calib column run {case_name}".strip(),
         "source": f"calib {VERSION} (differentiable 1-D ocean column model)",
         "history": history_line("calib.run"),
@@ -111,11 +114,40 @@ def trajectory_to_dataset(
             {f: variant_name(get_parameter(closure, f)) for f in variant_options(closure)}
         ),
         "time_step_s": float(model.dt),
-        "coriolis_parameter_s-1": float(model.forcing.coriolis),
+        "coriolis_parameter": float(model.forcing.coriolis),
         "sign_convention": "surface fluxes positive into the ocean; z positive up, z = 0 at the surface",
     }
+    latitude, longitude = _position(case, model)
+    summary = (
+        f"Simulation of the case {case_name or 'given from Python'} by calib, a differentiable 1-D ocean "
+        f"water-column model, with the {closure.name} closure: prognostic velocity, temperature and "
+        "salinity profiles, eddy viscosity and diffusivity"
+    )
+    ds = cf.finalize(ds, summary=summary, content="modelResult", latitude=latitude, longitude=longitude)
     ds.time.encoding.update(units=f"seconds since {np.datetime_as_string(start)}", calendar="standard")
     return ds
+
+
+def _given_in_yaml(text: str, key: str) -> bool:
+    """Whether the case YAML gives forcing.<key>."""
+    try:
+        forcing = (yaml.safe_load(text) or {}).get("forcing")
+    except (yaml.YAMLError, AttributeError):
+        return False
+    return isinstance(forcing, dict) and key in forcing
+
+
+def _position(case, model) -> tuple[float | None, float | None]:
+    """(latitude, longitude) in degrees: the case's forcing.latitude (else the latitude of the model's
+    Coriolis parameter) and forcing.longitude when the case gives one."""
+    forcing = getattr(case, "forcing", None)
+    latitude = getattr(forcing, "latitude", None)
+    if latitude is None:
+        latitude = cf.latitude_from_coriolis(float(model.forcing.coriolis))
+    longitude = getattr(forcing, "longitude", None)
+    if longitude is not None and not _given_in_yaml(getattr(case, "text", ""), "longitude"):
+        longitude = None  # the default (0) is no position
+    return (None if latitude is None else float(latitude)), (None if longitude is None else float(longitude))
 
 
 def _height_attrs(long_name: str) -> dict:
@@ -136,11 +168,14 @@ def write_dataset(
         path: the NetCDF file to write.
         force: overwrite an existing file (by default an existing file is an error, as on the
             command line).
-        encoding: per-variable NetCDF encoding (xarray's `to_netcdf` argument).
+        encoding: per-variable NetCDF encoding (xarray's `to_netcdf` argument), on top of
+            `calib.io.cf.encoding` (no fill value on coordinates, float64 CF time).
+
+    The CF/ACDD attributes of `calib.io.cf.finalize` are added where the Dataset lacks them.
     """
     check_outputs(path, force=force)
-    if encoding is None:
-        encoding = {name: {"zlib": True, "complevel": 4} for name in ds.data_vars}
+    ds = cf.finalize(ds, feature_type=ds.attrs.get("featureType", "auto"))
+    encoding = cf.merge_encoding(ds, encoding)
     return atomic_write(path, lambda temporary: ds.to_netcdf(temporary, engine="netcdf4", encoding=encoding))
 
 
