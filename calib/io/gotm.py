@@ -118,13 +118,31 @@ def _variable_names(path: Path, names: str | Sequence[str] | None, count: int) -
     return names
 
 
-def read_gotm_timeseries(path: str | Path, names: str | Sequence[str] | None = None) -> xr.Dataset:
+def _select_columns(path: Path, values: np.ndarray, columns: int | Sequence[int] | None) -> np.ndarray:
+    """The value columns asked for (1-based, as GOTM's ``column`` setting), or all of them."""
+    if columns is None:
+        return values
+    columns = [columns] if isinstance(columns, int) else list(columns)
+    for column in columns:
+        if not 1 <= int(column) <= values.shape[1]:
+            raise DataError(
+                f"{path}: value column {column} asked for but the file has {values.shape[1]} value "
+                f"column(s); give a column from 1 to {values.shape[1]}"
+            )
+    return values[:, [int(c) - 1 for c in columns]]
+
+
+def read_gotm_timeseries(
+    path: str | Path, names: str | Sequence[str] | None = None, columns: int | Sequence[int] | None = None
+) -> xr.Dataset:
     """Read a GOTM time series file (``YYYY-MM-DD HH:MM:SS v1 [v2 ...]`` per line).
 
     Args:
         path: the text file.
-        names: one variable name per value column; default the file stem, numbered
+        names: one variable name per value column read; default the file stem, numbered
             ``stem_1, stem_2, ...`` when there are several columns.
+        columns: the value column(s) to read, 1-based after the time stamp (GOTM's ``column``);
+            default every column.
 
     Returns:
         Dataset with a ``time`` coordinate (datetime64[ns]) and one float variable per column,
@@ -146,6 +164,7 @@ def read_gotm_timeseries(path: str | Path, names: str | Sequence[str] | None = N
             )
     time = _parse_times(path, numbers, [f[0] for _, f in records], [f[1] for _, f in records])
     values = _parse_numbers(path, numbers, [f[2:] for _, f in records], "a time stamp and numbers")
+    values = _select_columns(path, values, columns)
     _check_increasing(path, numbers, time)
     variables = _variable_names(path, names, values.shape[1])
     data = {name: ("time", values[:, i]) for i, name in enumerate(variables)}
@@ -229,12 +248,15 @@ def _profile_table(path: Path, records: Records, starts, counts, flags) -> np.nd
     return table
 
 
-def read_gotm_profiles(path: str | Path, name: str | Sequence[str]) -> xr.Dataset:
+def read_gotm_profiles(
+    path: str | Path, name: str | Sequence[str], columns: int | Sequence[int] | None = None
+) -> xr.Dataset:
     """Read a GOTM profile file (blocks of a header ``date time N flag`` and N ``z value`` lines).
 
     Args:
         path: the text file.
-        name: the variable name, or one name per value column (e.g. ``["u", "v"]``).
+        name: the variable name, or one name per value column read (e.g. ``["u", "v"]``).
+        columns: the value column(s) to read, 1-based after z (GOTM's ``column``); default all.
 
     Returns:
         Dataset with dims (time, z): the z axis is the union of all heights observed in the
@@ -256,6 +278,7 @@ def read_gotm_profiles(path: str | Path, name: str | Sequence[str]) -> xr.Datase
     _check_increasing(path, header_lines, time)
     table = _profile_table(path, records, starts, counts, flags)
     z = table[:, 0]
+    table = np.concatenate([table[:, :1], _select_columns(path, table[:, 1:], columns)], axis=1)
     levels = np.unique(z)
     time_index = np.repeat(np.arange(len(starts)), counts)
     level_index = np.searchsorted(levels, z)
