@@ -8,29 +8,38 @@ import typer
 
 from calib.cli.app import Debug, Force, Quiet, Reporter, Verbose, app, friendly_errors, out
 
-GOTM_ROLES_HELP = "temperature, salinity, heat_flux, momentum_flux, shortwave, freshwater_flux"
+GOTM_ROLES_HELP = (
+    "temperature, salinity, heat_flux, momentum_flux (2 columns), tx, ty, shortwave, freshwater_flux, "
+    "wind (2 columns), wind_x, wind_y, air_temperature, humidity, air_pressure, longwave, cloud_cover, "
+    "precipitation, sst, sss, epsilon"
+)
 
 
 def _gotm_sources(sources: list[str]):
-    """A GOTM case folder, or role -> file from ROLE=PATH items or standard GOTM file names."""
+    """(GOTM case folder or gotm.yaml or None, role -> (file, column)) from the command line: a
+    folder, ROLE=PATH[:COLUMN] items and files with GOTM's common names."""
     from calib.common.errors import DataError
-    from calib.io.gotm_import import GOTM_FILES
+    from calib.io.gotm_import import ROLES, parse_role
 
-    if len(sources) == 1 and Path(sources[0]).is_dir():
-        return Path(sources[0])
-    by_name = {name: role for role, (name, _) in GOTM_FILES.items()}
-    files = {}
+    folder, files = None, {}
+    by_name = {name: role for role, spec in ROLES.items() for name in spec.file_names}
     for item in sources:
-        role, separator, path = item.partition("=")
-        if not separator:
-            role, path = by_name.get(Path(item).name), item
-        if role not in GOTM_FILES:
-            raise DataError(
-                f"{item}: not a standard GOTM file name ({', '.join(by_name)}); "
-                f"write ROLE=PATH with ROLE one of {GOTM_ROLES_HELP}"
-            )
-        files[role] = Path(path)
-    return files
+        if "=" not in item and (Path(item).is_dir() or Path(item).suffix in (".yaml", ".yml")):
+            if folder is not None:
+                raise DataError(f"{item}: a second case folder ({folder} given first); give one folder")
+            folder = Path(item)
+            continue
+        if "=" in item:
+            role, path, column = parse_role(item)
+        else:
+            role, path, column = by_name.get(Path(item).name), Path(item), 1
+            if role is None:
+                raise DataError(
+                    f"{item}: not a GOTM case folder nor a common GOTM file name (t_prof.dat, heat_flux.dat, "
+                    f"...); write ROLE=PATH[:COLUMN] with ROLE one of {', '.join(ROLES)}"
+                )
+        files[role] = (path, column)
+    return folder, files
 
 
 def _date(option: str, value: str | None):
@@ -73,8 +82,8 @@ Sources = Annotated[
     list[str],
     typer.Argument(
         metavar="DIR|FILES...",
-        help="A GOTM case folder (t_prof.dat, heat_flux.dat, ...), or files by standard name "
-        f"or as ROLE=PATH ({GOTM_ROLES_HELP}).",
+        help="A GOTM case folder (its gotm.yaml, or t_prof.dat, heat_flux.dat, ...), and/or files by "
+        f"common name or as ROLE=PATH[:COLUMN] (1-based value column; roles: {GOTM_ROLES_HELP}).",
     ),
 ]
 OutObs = Annotated[
@@ -109,6 +118,10 @@ def import_gotm(
     sources: Sources,
     out_obs: OutObs,
     out_forcing: OutForcing,
+    out_case: Annotated[
+        Path | None,
+        typer.Option("--out-case", help="Case YAML to write (default: <case name>.yaml next to --out-obs)."),
+    ] = None,
     start: Start = None,
     end: End = None,
     latitude: Latitude = None,
@@ -119,17 +132,41 @@ def import_gotm(
     verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
-    """GOTM text files (profiles and flux time series) -> observation + forcing NetCDF."""
+    """A GOTM case (gotm.yaml + files, or the files) -> observation + forcing NetCDF + a case YAML
+    that runs; every gotm.yaml setting calib does not reproduce is listed."""
     from calib.io.files import check_outputs
-    from calib.io.importers import import_gotm as convert
+    from calib.io.gotm_import import import_gotm_case
 
     report = Reporter(quiet, verbose)
     check_outputs(out_obs, out_forcing, force=force)
-    files = _gotm_sources(sources)
-    report.detail(f"reading {files}")
-    convert(files, out_obs, out_forcing, _date("--start", start), _date("--end", end), latitude=latitude,
-            longitude=longitude, attrs=_attributes(attr or []), force=force)  # fmt: skip
+    folder, files = _gotm_sources(sources)
+    if out_case is None:
+        out_case = out_obs.parent / f"{_gotm_case_name(folder, files)}.yaml"
+    report.detail(f"reading {folder or ''} {files or ''}")
+    result = import_gotm_case(folder, out_obs, out_forcing, out_case, _date("--start", start), _date("--end", end),
+                              files=files, latitude=latitude, longitude=longitude,
+                              attrs=_attributes(attr or []), force=force)  # fmt: skip
     _report(report, out_obs, out_forcing)
+    report.say(f"wrote {result.case}")
+    for note in result.notes:
+        report.detail(f"  note: {note}")
+    if result.unsupported:
+        report.say(f"{len(result.unsupported)} GOTM setting(s) calib does not reproduce (listed in {result.case}):")
+        for item in result.unsupported:
+            report.say(f"  - {item}")
+
+
+def _gotm_case_name(folder: Path | None, files: dict) -> str:
+    """The case name: gotm.yaml's location.name, else the folder's or the temperature file's name."""
+    from calib.io.gotm_case import read_gotm_yaml
+
+    if folder is not None:
+        yaml_path = folder if folder.is_file() else folder / "gotm.yaml"
+        if yaml_path.is_file():
+            return read_gotm_yaml(yaml_path).name
+        return folder.resolve().name or "gotm_case"
+    first = files.get("temperature", next(iter(files.values()), (Path("gotm_case"), 1)))[0]
+    return Path(first).resolve().parent.name or "gotm_case"
 
 
 @importer.command("lesbrary")
