@@ -33,9 +33,9 @@ from calib.calibration.loss import Problem, loss_and_outputs, misfit_of
 from calib.calibration.monthly import monthly_table
 from calib.calibration.optimise import compile_evaluation
 from calib.calibration.result import FitResult
+from calib.calibration.targets import LOGARITHMIC
 from calib.calibration.uncertainty import Uncertainty, laplace
 from calib.common.errors import CalibError, ConfigError
-from calib.calibration.targets import LOGARITHMIC
 from calib.common.vocabulary import PROGNOSTIC, display_units
 from calib.config.fit import FitSettings, parse_fit_section, with_overrides
 from calib.io.files import write_text

@@ -205,13 +205,13 @@ def check_against_initial(
         if not seen.any():
             continue
         observed_mean, model_mean = float(observed[seen].mean()), float(model[seen].mean())
-        units = display_units(name)
+        units, days = display_units(name), INITIAL_PERIOD.astype(int)
         if abs(observed_mean - model_mean) > limit:
             raise DataError(
-                f"{path}: {name}: observed mean {observed_mean:.4g} {units} (first {INITIAL_PERIOD.astype(int)} "
-                f"days) against {model_mean:.4g} {units} in the case's initial state at the same depths, "
-                f"more than {limit:g} {units} apart; the observations are probably {_LIKELY_CAUSE[name]}: "
-                f"check the file's {name} (units, variable) or the case's initial {name if name != 'SST' else 'T'}"
+                f"{path}: {name}: observed mean {observed_mean:.4g} {units} (first {days} days) against "
+                f"{model_mean:.4g} {units} in the case's initial state at the same depths, more than "
+                f"{limit:g} {units} apart; the observations are probably {_LIKELY_CAUSE[name]}: check "
+                f"the file's {name} (units, variable) or the case's initial {'T' if name == 'SST' else name}"
             )
 
 

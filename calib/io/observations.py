@@ -178,7 +178,7 @@ def _check(path: Path, name: str, variable: xr.DataArray) -> None:
         raise DataError(f"{path}: {name}: mean {mean:.1f} looks like kelvin; convert to degC (T - 273.15)")
     lowest, highest = PLAUSIBLE[canonical]
     finite = values[np.isfinite(values)]
-    units = VARIABLES[canonical].units
+    units = VARIABLES[canonical].display_units
     if canonical == "epsilon" and np.any(finite <= 0.0):
         bad = int(np.sum(finite <= 0.0))
         raise DataError(
