@@ -155,6 +155,9 @@ class Heights(eqx.Module):
     humidity: float = eqx.field(static=True, default=2.0)
 
 
+DEFAULT_HEIGHTS = Heights()
+
+
 class BulkFluxes(eqx.Module):
     """Turbulent air-sea fluxes.
 
@@ -188,7 +191,7 @@ class AbstractBulkFormula(eqx.Module):
 
     @abc.abstractmethod
     def __call__(
-        self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights: Heights = Heights()
+        self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights: Heights = DEFAULT_HEIGHTS
     ) -> BulkFluxes:
         """Fluxes for wind (m s-1, relative to the surface current, at heights.wind), sst (degC),
         air temperature (degC, at heights.temperature), q_air (kg kg-1, at heights.humidity),
@@ -203,13 +206,15 @@ def _drag_scale():
 
 
 def _sensible_scale():
-    return param(1.0, 0.25, 4.0, doc="multiplier of the sensible heat transfer coefficient C_H",
-                 source=_SCALE_SOURCE)
+    return param(
+        1.0, 0.25, 4.0, doc="multiplier of the sensible heat transfer coefficient C_H", source=_SCALE_SOURCE
+    )
 
 
 def _latent_scale():
-    return param(1.0, 0.25, 4.0, doc="multiplier of the latent heat transfer coefficient C_E",
-                 source=_SCALE_SOURCE)
+    return param(
+        1.0, 0.25, 4.0, doc="multiplier of the latent heat transfer coefficient C_E", source=_SCALE_SOURCE
+    )
 
 
 # --- Monin-Obukhov stability functions of COARE 3.5 (Fairall et al. 1996, 2003; Grachev et al.
@@ -221,14 +226,14 @@ def _psi_convective(zeta_neg, coefficient):
     """Free-convection limit of psi (Fairall et al. 1996), zeta <= 0."""
     y = (1.0 - coefficient * zeta_neg) ** (1.0 / 3.0)
     sqrt3 = math.sqrt(3.0)
-    return (1.5 * jnp.log((y * y + y + 1.0) / 3.0) - sqrt3 * jnp.arctan((2.0 * y + 1.0) / sqrt3)
-            + math.pi / sqrt3)
+    return (
+        1.5 * jnp.log((y * y + y + 1.0) / 3.0) - sqrt3 * jnp.arctan((2.0 * y + 1.0) / sqrt3) + math.pi / sqrt3
+    )
 
 
 def _psi_kansas_momentum(zeta_neg, coefficient):
     x = (1.0 - coefficient * zeta_neg) ** 0.25
-    return (2.0 * jnp.log((1.0 + x) / 2.0) + jnp.log((1.0 + x * x) / 2.0) - 2.0 * jnp.arctan(x)
-            + math.pi / 2.0)
+    return 2.0 * jnp.log((1.0 + x) / 2.0) + jnp.log((1.0 + x * x) / 2.0) - 2.0 * jnp.arctan(x) + math.pi / 2.0
 
 
 def _blend(zeta_neg, kansas, convective):
@@ -238,8 +243,7 @@ def _blend(zeta_neg, kansas, convective):
 
 def _psi_stable_momentum(zeta_pos, a):
     b, c, d = 0.75, 5.0, 0.35
-    return -(a * zeta_pos + b * (zeta_pos - c / d) * jnp.exp(-jnp.minimum(d * zeta_pos, 50.0))
-             + b * c / d)
+    return -(a * zeta_pos + b * (zeta_pos - c / d) * jnp.exp(-jnp.minimum(d * zeta_pos, 50.0)) + b * c / d)
 
 
 def psi_momentum_coare(zeta, *, kansas=15.0, convective=10.15, stable_a=0.7):
@@ -258,8 +262,12 @@ def psi_scalar_coare(zeta):
     kansas = 2.0 * jnp.log((1.0 + x) / 2.0)
     unstable = _blend(neg, kansas, _psi_convective(neg, 34.15))
     b, c, d = 0.6667, 5.0, 0.35
-    stable = -((1.0 + 2.0 / 3.0 * pos) ** 1.5 + b * (pos - c / d) * jnp.exp(-jnp.minimum(d * pos, 50.0))
-               + b * c / d - 1.0)
+    stable = -(
+        (1.0 + 2.0 / 3.0 * pos) ** 1.5
+        + b * (pos - c / d) * jnp.exp(-jnp.minimum(d * pos, 50.0))
+        + b * c / d
+        - 1.0
+    )
     return jnp.where(zeta < 0.0, unstable, stable)
 
 
@@ -288,11 +296,11 @@ class Coare35(AbstractBulkFormula):
     gravity: float = eqx.field(static=True, default=GRAVITY)
     iterations: int = eqx.field(static=True, default=10)
 
-    def __call__(self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights=Heights()):
+    def __call__(self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights=DEFAULT_HEIGHTS):
         von, grav, zi, beta = VON_KARMAN, self.gravity, self.boundary_layer_height, 1.2
         zu, zt, zq = heights.wind, heights.temperature, heights.humidity
         t = air_temperature
-        du = _speed(wind_x, wind_y)
+        du = _speed(wind_x, wind_y, 1e-6)
         qs = sea_surface_specific_humidity(sst, pressure)
         dt = sst - t - 0.0098 * zt  # potential temperature difference
         dq = qs - q_air
@@ -315,11 +323,15 @@ class Coare35(AbstractBulkFormula):
         ribcu = -zu / zi / 0.004 / beta**3
         ribu = -grav * zu / ta * (dt + 0.61 * ta * dq) / ut**2
         ribu_neg = jnp.minimum(ribu, 0.0)
-        zetu = jnp.where(ribu < 0.0, cc * ribu_neg / (1.0 + ribu_neg / ribcu),
-                         cc * ribu * (1.0 + 27.0 / 9.0 * ribu / cc))
+        zetu = jnp.where(
+            ribu < 0.0, cc * ribu_neg / (1.0 + ribu_neg / ribcu), cc * ribu * (1.0 + 27.0 / 9.0 * ribu / cc)
+        )
         zetu = jnp.minimum(zetu, 50.0)  # the reference keeps the first iterate beyond 50
-        usr = ut * von / (jnp.log(zu / zo10) - psi_momentum_coare(zetu, kansas=18.0, convective=10.0,
-                                                                  stable_a=1.0))
+        usr = (
+            ut
+            * von
+            / (jnp.log(zu / zo10) - psi_momentum_coare(zetu, kansas=18.0, convective=10.0, stable_a=1.0))
+        )
         tsr = -dt * von / (jnp.log(zt / zot10) - psi_scalar_coare(zetu * zt / zu))
         qsr = -dq * von / (jnp.log(zq / zot10) - psi_scalar_coare(zetu * zq / zu))
         charnock = jnp.clip(0.0017 * u10 - 0.005, None, 0.0017 * 19.0 - 0.005)
@@ -342,8 +354,7 @@ class Coare35(AbstractBulkFormula):
             charnock = 0.0017 * jnp.minimum(u10n, 19.0) - 0.005
             return usr, tsr, qsr, ut_new, charnock
 
-        usr, tsr, qsr, ut, _ = jax.lax.fori_loop(0, self.iterations, iterate,
-                                                 (usr, tsr, qsr, ut, charnock))
+        usr, tsr, qsr, ut, _ = jax.lax.fori_loop(0, self.iterations, iterate, (usr, tsr, qsr, ut, charnock))
         stress_over_wind = rhoa * usr**2 / ut  # tau = rho u*^2 du / ut, along the relative wind
         sensible = self.sensible_scale * rhoa * HEAT_CAPACITY_AIR * usr * tsr
         latent = self.latent_scale * rhoa * latent_heat * usr * qsr
@@ -359,19 +370,34 @@ class Coare35(AbstractBulkFormula):
 # Kondo (1975), Boundary-Layer Meteorol. 9, 91-112, Table 1: neutral 10 m coefficients
 # 10^3 C = a + b U10^p + c (U10 - 8)^2 in five wind ranges (upper bounds in m s-1).
 _KONDO_UPPER = (2.2, 5.0, 8.0, 25.0, 50.0)
-_KONDO_DRAG = ((0.0, 1.08, 0.0, -0.15), (0.771, 0.0858, 0.0, 1.0), (0.867, 0.0667, 0.0, 1.0),
-               (1.2, 0.025, 0.0, 1.0), (0.0, 0.073, 0.0, 1.0))
-_KONDO_HEAT = ((0.0, 1.185, 0.0, -0.157), (0.927, 0.0546, 0.0, 1.0), (1.15, 0.01, 0.0, 1.0),
-               (1.17, 0.0075, -0.00045, 1.0), (1.652, -0.017, 0.0, 1.0))
-_KONDO_VAPOUR = ((0.0, 1.23, 0.0, -0.16), (0.969, 0.0521, 0.0, 1.0), (1.18, 0.01, 0.0, 1.0),
-                 (1.196, 0.008, -0.0004, 1.0), (1.68, -0.016, 0.0, 1.0))
+_KONDO_DRAG = (
+    (0.0, 1.08, 0.0, -0.15),
+    (0.771, 0.0858, 0.0, 1.0),
+    (0.867, 0.0667, 0.0, 1.0),
+    (1.2, 0.025, 0.0, 1.0),
+    (0.0, 0.073, 0.0, 1.0),
+)
+_KONDO_HEAT = (
+    (0.0, 1.185, 0.0, -0.157),
+    (0.927, 0.0546, 0.0, 1.0),
+    (1.15, 0.01, 0.0, 1.0),
+    (1.17, 0.0075, -0.00045, 1.0),
+    (1.652, -0.017, 0.0, 1.0),
+)
+_KONDO_VAPOUR = (
+    (0.0, 1.23, 0.0, -0.16),
+    (0.969, 0.0521, 0.0, 1.0),
+    (1.18, 0.01, 0.0, 1.0),
+    (1.196, 0.008, -0.0004, 1.0),
+    (1.68, -0.016, 0.0, 1.0),
+)
 
 
 def _kondo_neutral(table, speed):
     """Neutral 10 m coefficient of Kondo (1975) Table 1 at wind speed (m s-1)."""
     value = jnp.zeros_like(speed)
     lower = 0.0
-    for upper, (a, b, c, p) in zip(_KONDO_UPPER, table):
+    for upper, (a, b, c, p) in zip(_KONDO_UPPER, table, strict=True):
         inside = (speed >= lower) & (speed < upper) if lower > 0.0 else speed < upper
         value = jnp.where(inside, (a + b * speed**p + c * (speed - 8.0) ** 2) * 1e-3, value)
         lower = upper
@@ -381,8 +407,11 @@ def _kondo_neutral(table, speed):
 
 def kondo_neutral_coefficients(speed):
     """(C_DN, C_HN, C_EN) at 10 m of Kondo (1975) Table 1 for a 10 m wind speed (m s-1)."""
-    return (_kondo_neutral(_KONDO_DRAG, speed), _kondo_neutral(_KONDO_HEAT, speed),
-            _kondo_neutral(_KONDO_VAPOUR, speed))
+    return (
+        _kondo_neutral(_KONDO_DRAG, speed),
+        _kondo_neutral(_KONDO_HEAT, speed),
+        _kondo_neutral(_KONDO_VAPOUR, speed),
+    )
 
 
 def kondo_stability_factors(sst, air_temperature, speed):
@@ -417,7 +446,7 @@ class Kondo1975(AbstractBulkFormula):
     sensible_scale: jax.Array = _sensible_scale()
     latent_scale: jax.Array = _latent_scale()
 
-    def __call__(self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights=Heights()):
+    def __call__(self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights=DEFAULT_HEIGHTS):
         speed = jnp.maximum(_speed(wind_x, wind_y, 1e-3), 0.3)
         cdn, chn, cen = kondo_neutral_coefficients(speed)
         drag_factor, heat_factor = kondo_stability_factors(sst, air_temperature, speed)
@@ -447,8 +476,9 @@ def _psi_momentum_businger(zeta):
     """psi_m of Large & Yeager (2004) eq. (8c)/(8d) (Paulson 1970; stable -5 zeta)."""
     neg = jnp.minimum(zeta, 0.0)
     x = (1.0 - 16.0 * neg) ** 0.25
-    unstable = (2.0 * jnp.log((1.0 + x) / 2.0) + jnp.log((1.0 + x * x) / 2.0) - 2.0 * jnp.arctan(x)
-                + math.pi / 2.0)
+    unstable = (
+        2.0 * jnp.log((1.0 + x) / 2.0) + jnp.log((1.0 + x * x) / 2.0) - 2.0 * jnp.arctan(x) + math.pi / 2.0
+    )
     return jnp.where(zeta < 0.0, unstable, -5.0 * jnp.maximum(zeta, 0.0))
 
 
@@ -474,7 +504,7 @@ class LargeYeager2004(AbstractBulkFormula):
     gravity: float = eqx.field(static=True, default=GRAVITY)
     iterations: int = eqx.field(static=True, default=5)
 
-    def __call__(self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights=Heights()):
+    def __call__(self, wind_x, wind_y, sst, air_temperature, q_air, pressure, *, heights=DEFAULT_HEIGHTS):
         von, grav = VON_KARMAN, self.gravity
         zu, zt, zq = heights.wind, heights.temperature, heights.humidity
         speed = jnp.maximum(_speed(wind_x, wind_y, 1e-3), 0.5)
@@ -491,32 +521,35 @@ class LargeYeager2004(AbstractBulkFormula):
             return sqrt_cdn, chn / sqrt_cdn, cen / sqrt_cdn  # sqrt(C_D), C_H/sqrt(C_D), C_E/sqrt(C_D)
 
         # first guess: neutral at the measured wind, scalars at their own heights
-        theta, q = theta_t, q_air
-        stable0 = theta - sst_k > 0.0
+        stable0 = theta_t - sst_k > 0.0
         sqrt_cd, ch_r, ce_r = transfer(speed, stable0)
-        u10n = speed
-        for _ in range(self.iterations):
+
+        def iterate(_, carry):
+            sqrt_cd, ch_r, ce_r, theta, q = carry
             ustar = sqrt_cd * speed
             tstar = ch_r * (theta - sst_k)
             qstar = ce_r * (q - qs)
             theta_v = theta * (1.0 + 0.608 * q)
             zeta = von * grav * zu / ustar**2 * (tstar / theta_v + qstar / (q + 1.0 / 0.608))
             zeta = jnp.clip(zeta, -10.0, 10.0)
-            zeta_t, zeta_q = zeta * zt / zu, zeta * zq / zu
             psi_m = _psi_momentum_businger(zeta)
             psi_h = _psi_scalar_businger(zeta)
             # shift the wind to 10 m neutral and the scalars to the wind height (LY04 eq. 9)
-            u10n = speed / (1.0 + sqrt_cd / von * (math.log(zu / 10.0) - psi_m))
-            u10n = jnp.maximum(u10n, 0.5)
-            theta = theta_t - tstar / von * (math.log(zt / zu) + psi_h - _psi_scalar_businger(zeta_t))
-            q = q_air - qstar / von * (math.log(zq / zu) + psi_h - _psi_scalar_businger(zeta_q))
+            u10n = jnp.maximum(speed / (1.0 + sqrt_cd / von * (math.log(zu / 10.0) - psi_m)), 0.5)
+            theta = theta_t - tstar / von * (math.log(zt / zu) + psi_h - _psi_scalar_businger(zeta * zt / zu))
+            q = q_air - qstar / von * (math.log(zq / zu) + psi_h - _psi_scalar_businger(zeta * zq / zu))
             sqrt_cdn, ch_rn, ce_rn = transfer(u10n, zeta > 0.0)
             # back to the wind height and stability (LY04 eq. 10)
-            sqrt_cd = sqrt_cdn / (1.0 + sqrt_cdn / von * (math.log(zu / 10.0) - psi_m))
-            chn, cen = ch_rn * sqrt_cdn, ce_rn * sqrt_cdn
-            ch = chn * (sqrt_cd / sqrt_cdn) / (1.0 + chn / (von * sqrt_cdn) * (math.log(zu / 10.0) - psi_h))
-            ce = cen * (sqrt_cd / sqrt_cdn) / (1.0 + cen / (von * sqrt_cdn) * (math.log(zu / 10.0) - psi_h))
-            ch_r, ce_r = ch / sqrt_cd, ce / sqrt_cd
+            shift_m = math.log(zu / 10.0) - psi_m
+            shift_h = math.log(zu / 10.0) - psi_h
+            sqrt_cd = sqrt_cdn / (1.0 + sqrt_cdn / von * shift_m)
+            ch_r = ch_rn / (1.0 + ch_rn / von * shift_h)  # C_H / sqrt(C_D) at the wind height
+            ce_r = ce_rn / (1.0 + ce_rn / von * shift_h)
+            return sqrt_cd, ch_r, ce_r, theta, q
+
+        sqrt_cd, ch_r, ce_r, theta, q = jax.lax.fori_loop(
+            0, self.iterations, iterate, (sqrt_cd, ch_r, ce_r, theta_t, q_air)
+        )
         cd = self.drag_scale * sqrt_cd**2
         ch = self.sensible_scale * ch_r * sqrt_cd
         ce = self.latent_scale * ce_r * sqrt_cd
@@ -540,16 +573,19 @@ BULK_FORMULAE: dict[str, type[AbstractBulkFormula]] = {
 # longwave
 
 
-# Budyko (1974) cloud-cover correction of the net longwave, as a function of |latitude|
-# (0, 10, ..., 90 deg), for the Clark and Berliand formulae: Q = Q_clear (1 - lambda C^2).
-_BUDYKO_LATITUDES = (0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
-_BUDYKO_LAMBDA = (0.50, 0.52, 0.55, 0.60, 0.65, 0.70, 0.73, 0.76, 0.80, 0.82)
+# Cloud-cover correction of the clear-sky net longwave, Q = Q_clear (1 - lambda C^2), with lambda
+# of latitude as tabulated for the Clark et al. (1974) formula by Fung, Harrison & Lacis (1984),
+# Rev. Geophys. Space Phys. 22, 177-193 (bands |lat| <= 2, 7, 15, 25, 35, 45, 55 deg). The table
+# stops at 55 deg; the 45-55 deg value is used poleward of it.
+_CLOUD_BAND_EDGES = (2.0, 7.0, 15.0, 25.0, 35.0, 45.0)
+_CLOUD_LAMBDA = (0.51, 0.53, 0.56, 0.60, 0.64, 0.69, 0.73)
 
 
-def budyko_cloud_coefficient(latitude):
-    """lambda(|latitude|) of the cloud factor (1 - lambda C^2) (Budyko 1974, as tabulated for
-    the Clark et al. 1974 formula), linearly interpolated in latitude."""
-    return jnp.interp(jnp.abs(latitude), jnp.asarray(_BUDYKO_LATITUDES), jnp.asarray(_BUDYKO_LAMBDA))
+def cloud_coefficient(latitude):
+    """lambda(|latitude|) of the cloud factor (1 - lambda C^2) of the Clark et al. (1974) and
+    Berliand & Berliand (1952) formulae (Fung et al. 1984 table; 0.73 poleward of 45 deg)."""
+    index = jnp.searchsorted(jnp.asarray(_CLOUD_BAND_EDGES), jnp.abs(latitude), side="left")
+    return jnp.asarray(_CLOUD_LAMBDA)[index]
 
 
 class AbstractLongwave(eqx.Module):
@@ -579,8 +615,9 @@ class DownwardLongwave(AbstractLongwave):
     emissivity 0.97 (COARE 3.5 code)."""
 
     name: ClassVar[str] = "downward"
-    emissivity: jax.Array = param(0.97, 0.9, 1.0, doc="sea-surface longwave emissivity",
-                                  source="Fairall et al. (2003), COARE 3.5 code")
+    emissivity: jax.Array = param(
+        0.97, 0.9, 1.0, doc="sea-surface longwave emissivity", source="Fairall et al. (2003), COARE 3.5 code"
+    )
 
     def __call__(self, longwave_series, cloud_cover, sst, air_temperature, q_air, pressure, latitude):
         return self.emissivity * (longwave_series - STEFAN_BOLTZMANN * (sst + KELVIN) ** 4)
@@ -593,39 +630,43 @@ def _vapour_pressure_hpa(q_air, pressure):
 
 class ClarkLongwave(AbstractLongwave):
     """Clark et al. (1974): net = -[eps sigma Ts^4 (0.39 - 0.05 sqrt(e_a)) (1 - lambda C^2)
-    + 4 eps sigma Ts^3 (Ts - Ta)], e_a vapour pressure (hPa), lambda the Budyko (1974) cloud
-    coefficient of latitude, emissivity 0.98."""
+    + 4 eps sigma Ts^3 (Ts - Ta)], e_a vapour pressure (hPa), lambda the cloud
+    coefficient of latitude (`cloud_coefficient`), emissivity 0.98."""
 
     name: ClassVar[str] = "clark"
-    emissivity: jax.Array = param(0.98, 0.9, 1.0, doc="sea-surface longwave emissivity",
-                                  source="Clark et al. (1974)")
+    emissivity: jax.Array = param(
+        0.98, 0.9, 1.0, doc="sea-surface longwave emissivity", source="Clark et al. (1974)"
+    )
 
     def __call__(self, longwave_series, cloud_cover, sst, air_temperature, q_air, pressure, latitude):
         ts = sst + KELVIN
         ta = air_temperature + KELVIN
         ea = _vapour_pressure_hpa(q_air, pressure)
-        cloud = 1.0 - budyko_cloud_coefficient(latitude) * cloud_cover**2
-        loss = (self.emissivity * STEFAN_BOLTZMANN * ts**4 * (0.39 - 0.05 * jnp.sqrt(ea)) * cloud
-                + 4.0 * self.emissivity * STEFAN_BOLTZMANN * ts**3 * (ts - ta))
+        cloud = 1.0 - cloud_coefficient(latitude) * cloud_cover**2
+        loss = self.emissivity * STEFAN_BOLTZMANN * ts**4 * (
+            0.39 - 0.05 * jnp.sqrt(ea)
+        ) * cloud + 4.0 * self.emissivity * STEFAN_BOLTZMANN * ts**3 * (ts - ta)
         return -loss
 
 
 class BerliandLongwave(AbstractLongwave):
     """Berliand & Berliand (1952): net = -[eps sigma Ta^4 (0.39 - 0.05 sqrt(e_a)) (1 - lambda C^2)
-    + 4 eps sigma Ta^3 (Ts - Ta)], e_a vapour pressure (hPa), lambda of Budyko (1974),
+    + 4 eps sigma Ta^3 (Ts - Ta)], e_a vapour pressure (hPa), lambda of `cloud_coefficient`,
     emissivity 0.98."""
 
     name: ClassVar[str] = "berliand"
-    emissivity: jax.Array = param(0.98, 0.9, 1.0, doc="sea-surface longwave emissivity",
-                                  source="Berliand & Berliand (1952)")
+    emissivity: jax.Array = param(
+        0.98, 0.9, 1.0, doc="sea-surface longwave emissivity", source="Berliand & Berliand (1952)"
+    )
 
     def __call__(self, longwave_series, cloud_cover, sst, air_temperature, q_air, pressure, latitude):
         ts = sst + KELVIN
         ta = air_temperature + KELVIN
         ea = _vapour_pressure_hpa(q_air, pressure)
-        cloud = 1.0 - budyko_cloud_coefficient(latitude) * cloud_cover**2
-        loss = (self.emissivity * STEFAN_BOLTZMANN * ta**4 * (0.39 - 0.05 * jnp.sqrt(ea)) * cloud
-                + 4.0 * self.emissivity * STEFAN_BOLTZMANN * ta**3 * (ts - ta))
+        cloud = 1.0 - cloud_coefficient(latitude) * cloud_cover**2
+        loss = self.emissivity * STEFAN_BOLTZMANN * ta**4 * (
+            0.39 - 0.05 * jnp.sqrt(ea)
+        ) * cloud + 4.0 * self.emissivity * STEFAN_BOLTZMANN * ta**3 * (ts - ta)
         return -loss
 
 
@@ -635,8 +676,9 @@ class JoseyLongwave(AbstractLongwave):
     net = (1 - albedo_LW) L_down - eps sigma Ts^4, eps = 0.98, albedo_LW = 0.045."""
 
     name: ClassVar[str] = "josey"
-    emissivity: jax.Array = param(0.98, 0.9, 1.0, doc="sea-surface longwave emissivity",
-                                  source="Josey et al. (2003)")
+    emissivity: jax.Array = param(
+        0.98, 0.9, 1.0, doc="sea-surface longwave emissivity", source="Josey et al. (2003)"
+    )
 
     def __call__(self, longwave_series, cloud_cover, sst, air_temperature, q_air, pressure, latitude):
         ts = sst + KELVIN
@@ -663,7 +705,9 @@ def _civil_year_and_day(days_since_epoch):
     z = jnp.floor(days_since_epoch) + 719468.0
     era = jnp.floor(z / 146097.0)
     doe = z - era * 146097.0
-    yoe = jnp.floor((doe - jnp.floor(doe / 1460.0) + jnp.floor(doe / 36524.0) - jnp.floor(doe / 146096.0)) / 365.0)
+    yoe = jnp.floor(
+        (doe - jnp.floor(doe / 1460.0) + jnp.floor(doe / 36524.0) - jnp.floor(doe / 146096.0)) / 365.0
+    )
     year = yoe + era * 400.0
     doy_march = doe - (365.0 * yoe + jnp.floor(yoe / 4.0) - jnp.floor(yoe / 100.0))  # from 1 March
     mp = jnp.floor((5.0 * doy_march + 2.0) / 153.0)
@@ -690,10 +734,22 @@ def _fractional_year(time_seconds_utc):
 def solar_declination_and_equation_of_time(time_seconds_utc):
     """Solar declination (rad) and equation of time (minutes) of Spencer (1971), Search 2, 172."""
     g, _ = _fractional_year(time_seconds_utc)
-    declination = (0.006918 - 0.399912 * jnp.cos(g) + 0.070257 * jnp.sin(g) - 0.006758 * jnp.cos(2 * g)
-                   + 0.000907 * jnp.sin(2 * g) - 0.002697 * jnp.cos(3 * g) + 0.00148 * jnp.sin(3 * g))
-    equation_of_time = 229.18 * (0.000075 + 0.001868 * jnp.cos(g) - 0.032077 * jnp.sin(g)
-                                 - 0.014615 * jnp.cos(2 * g) - 0.040849 * jnp.sin(2 * g))
+    declination = (
+        0.006918
+        - 0.399912 * jnp.cos(g)
+        + 0.070257 * jnp.sin(g)
+        - 0.006758 * jnp.cos(2 * g)
+        + 0.000907 * jnp.sin(2 * g)
+        - 0.002697 * jnp.cos(3 * g)
+        + 0.00148 * jnp.sin(3 * g)
+    )
+    equation_of_time = 229.18 * (
+        0.000075
+        + 0.001868 * jnp.cos(g)
+        - 0.032077 * jnp.sin(g)
+        - 0.014615 * jnp.cos(2 * g)
+        - 0.040849 * jnp.sin(2 * g)
+    )
     return declination, equation_of_time
 
 
@@ -708,8 +764,7 @@ def solar_altitude(time_seconds_utc, latitude, longitude):
     solar_time = hour + longitude / 15.0 + equation_of_time / 60.0
     hour_angle = jnp.deg2rad(15.0 * (solar_time - 12.0))
     lat = jnp.deg2rad(latitude)
-    sin_alt = (jnp.sin(lat) * jnp.sin(declination)
-               + jnp.cos(lat) * jnp.cos(declination) * jnp.cos(hour_angle))
+    sin_alt = jnp.sin(lat) * jnp.sin(declination) + jnp.cos(lat) * jnp.cos(declination) * jnp.cos(hour_angle)
     return jnp.rad2deg(jnp.arcsin(jnp.clip(sin_alt, -1.0, 1.0)))
 
 
@@ -740,10 +795,1020 @@ class ConstantAlbedo(AbstractAlbedo):
         return self.value + jnp.zeros_like(jnp.asarray(shortwave_down, dtype=float))
 
 
-# Payne (1972), J. Atmos. Sci. 29, 959-970, Table 1 (placeholder until filled; see PayneAlbedo)
-_PAYNE_ALTITUDES = tuple(float(a) for a in range(0, 92, 2))
-_PAYNE_TRANSMITTANCES = tuple(0.05 * i for i in range(21))
-_PAYNE_TABLE: tuple[tuple[float, ...], ...] = ()
+# Payne (1972), J. Atmos. Sci. 29, 959-970, Table 1 (doi:10.1175/1520-0469(1972)029<0959:AOTSS>2.0.CO;2):
+# albedo of the sea surface; one row per atmospheric transmittance T = 0, 0.05, ..., 1, one column
+# per solar altitude 0, 2, ..., 90 degrees (the 90-degree column is given to two decimals). Values
+# as transcribed in ClimaOcean.jl (MIT), `tabulated_albedo.jl`.
+_PAYNE_TABLE: tuple[tuple[float, ...], ...] = (
+    (  # T = 0.00
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.06,
+    ),
+    (  # T = 0.05
+        0.062,
+        0.062,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.06,
+    ),
+    (  # T = 0.10
+        0.072,
+        0.070,
+        0.068,
+        0.065,
+        0.065,
+        0.063,
+        0.062,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.060,
+        0.061,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.06,
+    ),
+    (  # T = 0.15
+        0.087,
+        0.083,
+        0.079,
+        0.073,
+        0.070,
+        0.068,
+        0.066,
+        0.065,
+        0.064,
+        0.063,
+        0.062,
+        0.061,
+        0.061,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.06,
+    ),
+    (  # T = 0.20
+        0.115,
+        0.108,
+        0.098,
+        0.086,
+        0.082,
+        0.077,
+        0.072,
+        0.071,
+        0.067,
+        0.067,
+        0.065,
+        0.063,
+        0.062,
+        0.061,
+        0.061,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.061,
+        0.061,
+        0.061,
+        0.061,
+        0.060,
+        0.059,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.059,
+        0.059,
+        0.05,
+    ),
+    (  # T = 0.25
+        0.163,
+        0.145,
+        0.130,
+        0.110,
+        0.101,
+        0.092,
+        0.084,
+        0.079,
+        0.072,
+        0.072,
+        0.068,
+        0.067,
+        0.064,
+        0.063,
+        0.062,
+        0.061,
+        0.061,
+        0.061,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.060,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.05,
+    ),
+    (  # T = 0.30
+        0.235,
+        0.198,
+        0.174,
+        0.150,
+        0.131,
+        0.114,
+        0.103,
+        0.094,
+        0.083,
+        0.080,
+        0.074,
+        0.074,
+        0.070,
+        0.067,
+        0.065,
+        0.064,
+        0.063,
+        0.062,
+        0.061,
+        0.060,
+        0.060,
+        0.060,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.058,
+        0.058,
+        0.05,
+    ),
+    (  # T = 0.35
+        0.318,
+        0.263,
+        0.228,
+        0.192,
+        0.168,
+        0.143,
+        0.127,
+        0.113,
+        0.099,
+        0.092,
+        0.084,
+        0.082,
+        0.076,
+        0.072,
+        0.070,
+        0.067,
+        0.065,
+        0.064,
+        0.062,
+        0.062,
+        0.060,
+        0.060,
+        0.060,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.059,
+        0.058,
+        0.058,
+        0.058,
+        0.058,
+        0.058,
+        0.058,
+        0.058,
+        0.058,
+        0.057,
+        0.058,
+        0.058,
+        0.058,
+        0.058,
+        0.057,
+        0.057,
+        0.05,
+    ),
+    (  # T = 0.40
+        0.395,
+        0.336,
+        0.290,
+        0.248,
+        0.208,
+        0.176,
+        0.151,
+        0.134,
+        0.117,
+        0.107,
+        0.097,
+        0.091,
+        0.085,
+        0.079,
+        0.075,
+        0.071,
+        0.068,
+        0.067,
+        0.065,
+        0.063,
+        0.062,
+        0.061,
+        0.060,
+        0.060,
+        0.060,
+        0.059,
+        0.059,
+        0.058,
+        0.058,
+        0.058,
+        0.057,
+        0.057,
+        0.057,
+        0.057,
+        0.057,
+        0.057,
+        0.057,
+        0.056,
+        0.056,
+        0.056,
+        0.056,
+        0.056,
+        0.056,
+        0.056,
+        0.056,
+        0.05,
+    ),
+    (  # T = 0.45
+        0.472,
+        0.415,
+        0.357,
+        0.306,
+        0.252,
+        0.210,
+        0.176,
+        0.154,
+        0.135,
+        0.125,
+        0.111,
+        0.102,
+        0.094,
+        0.086,
+        0.081,
+        0.076,
+        0.072,
+        0.071,
+        0.068,
+        0.066,
+        0.065,
+        0.063,
+        0.062,
+        0.061,
+        0.060,
+        0.059,
+        0.058,
+        0.057,
+        0.057,
+        0.057,
+        0.056,
+        0.055,
+        0.055,
+        0.055,
+        0.055,
+        0.055,
+        0.055,
+        0.054,
+        0.053,
+        0.054,
+        0.053,
+        0.053,
+        0.054,
+        0.054,
+        0.053,
+        0.05,
+    ),
+    (  # T = 0.50
+        0.542,
+        0.487,
+        0.424,
+        0.360,
+        0.295,
+        0.242,
+        0.198,
+        0.173,
+        0.150,
+        0.136,
+        0.121,
+        0.110,
+        0.101,
+        0.093,
+        0.086,
+        0.081,
+        0.076,
+        0.073,
+        0.069,
+        0.067,
+        0.065,
+        0.064,
+        0.062,
+        0.060,
+        0.059,
+        0.058,
+        0.057,
+        0.056,
+        0.055,
+        0.055,
+        0.054,
+        0.053,
+        0.053,
+        0.052,
+        0.052,
+        0.052,
+        0.051,
+        0.051,
+        0.050,
+        0.050,
+        0.050,
+        0.050,
+        0.051,
+        0.050,
+        0.050,
+        0.05,
+    ),
+    (  # T = 0.55
+        0.604,
+        0.547,
+        0.498,
+        0.407,
+        0.331,
+        0.272,
+        0.219,
+        0.185,
+        0.160,
+        0.141,
+        0.127,
+        0.116,
+        0.105,
+        0.097,
+        0.089,
+        0.083,
+        0.077,
+        0.074,
+        0.069,
+        0.066,
+        0.063,
+        0.061,
+        0.059,
+        0.057,
+        0.056,
+        0.055,
+        0.054,
+        0.053,
+        0.053,
+        0.052,
+        0.051,
+        0.050,
+        0.050,
+        0.049,
+        0.049,
+        0.049,
+        0.048,
+        0.047,
+        0.047,
+        0.047,
+        0.046,
+        0.046,
+        0.047,
+        0.047,
+        0.046,
+        0.04,
+    ),
+    (  # T = 0.60
+        0.655,
+        0.595,
+        0.556,
+        0.444,
+        0.358,
+        0.288,
+        0.236,
+        0.190,
+        0.164,
+        0.145,
+        0.130,
+        0.119,
+        0.107,
+        0.098,
+        0.090,
+        0.084,
+        0.076,
+        0.073,
+        0.068,
+        0.064,
+        0.060,
+        0.058,
+        0.056,
+        0.054,
+        0.053,
+        0.051,
+        0.050,
+        0.049,
+        0.048,
+        0.048,
+        0.047,
+        0.046,
+        0.046,
+        0.045,
+        0.045,
+        0.045,
+        0.044,
+        0.043,
+        0.043,
+        0.043,
+        0.042,
+        0.042,
+        0.043,
+        0.042,
+        0.042,
+        0.04,
+    ),
+    (  # T = 0.65
+        0.693,
+        0.631,
+        0.588,
+        0.469,
+        0.375,
+        0.296,
+        0.245,
+        0.193,
+        0.165,
+        0.145,
+        0.131,
+        0.118,
+        0.106,
+        0.097,
+        0.088,
+        0.081,
+        0.074,
+        0.069,
+        0.065,
+        0.061,
+        0.057,
+        0.055,
+        0.052,
+        0.050,
+        0.049,
+        0.047,
+        0.046,
+        0.046,
+        0.044,
+        0.044,
+        0.043,
+        0.042,
+        0.042,
+        0.041,
+        0.041,
+        0.040,
+        0.040,
+        0.039,
+        0.039,
+        0.039,
+        0.038,
+        0.038,
+        0.038,
+        0.038,
+        0.038,
+        0.03,
+    ),
+    (  # T = 0.70
+        0.719,
+        0.656,
+        0.603,
+        0.480,
+        0.385,
+        0.300,
+        0.250,
+        0.193,
+        0.164,
+        0.145,
+        0.131,
+        0.116,
+        0.103,
+        0.092,
+        0.084,
+        0.076,
+        0.071,
+        0.065,
+        0.061,
+        0.057,
+        0.054,
+        0.051,
+        0.049,
+        0.047,
+        0.045,
+        0.043,
+        0.043,
+        0.042,
+        0.041,
+        0.040,
+        0.039,
+        0.039,
+        0.038,
+        0.038,
+        0.037,
+        0.036,
+        0.036,
+        0.035,
+        0.035,
+        0.034,
+        0.034,
+        0.034,
+        0.034,
+        0.034,
+        0.034,
+        0.03,
+    ),
+    (  # T = 0.75
+        0.732,
+        0.670,
+        0.592,
+        0.474,
+        0.377,
+        0.291,
+        0.246,
+        0.190,
+        0.162,
+        0.144,
+        0.130,
+        0.114,
+        0.100,
+        0.088,
+        0.080,
+        0.072,
+        0.067,
+        0.062,
+        0.058,
+        0.054,
+        0.050,
+        0.047,
+        0.045,
+        0.043,
+        0.041,
+        0.039,
+        0.039,
+        0.038,
+        0.037,
+        0.036,
+        0.036,
+        0.035,
+        0.035,
+        0.034,
+        0.033,
+        0.032,
+        0.032,
+        0.032,
+        0.031,
+        0.031,
+        0.031,
+        0.030,
+        0.030,
+        0.030,
+        0.030,
+        0.03,
+    ),
+    (  # T = 0.80
+        0.730,
+        0.652,
+        0.556,
+        0.444,
+        0.356,
+        0.273,
+        0.235,
+        0.188,
+        0.160,
+        0.143,
+        0.129,
+        0.113,
+        0.097,
+        0.086,
+        0.077,
+        0.069,
+        0.064,
+        0.060,
+        0.055,
+        0.051,
+        0.047,
+        0.044,
+        0.042,
+        0.039,
+        0.037,
+        0.035,
+        0.035,
+        0.035,
+        0.034,
+        0.033,
+        0.033,
+        0.032,
+        0.032,
+        0.032,
+        0.029,
+        0.029,
+        0.029,
+        0.029,
+        0.028,
+        0.028,
+        0.028,
+        0.028,
+        0.027,
+        0.027,
+        0.028,
+        0.02,
+    ),
+    (  # T = 0.85
+        0.681,
+        0.602,
+        0.488,
+        0.386,
+        0.320,
+        0.252,
+        0.222,
+        0.185,
+        0.159,
+        0.142,
+        0.127,
+        0.111,
+        0.096,
+        0.084,
+        0.075,
+        0.067,
+        0.062,
+        0.058,
+        0.054,
+        0.050,
+        0.046,
+        0.042,
+        0.040,
+        0.036,
+        0.035,
+        0.033,
+        0.032,
+        0.032,
+        0.031,
+        0.030,
+        0.030,
+        0.030,
+        0.030,
+        0.029,
+        0.027,
+        0.027,
+        0.027,
+        0.027,
+        0.026,
+        0.026,
+        0.026,
+        0.026,
+        0.026,
+        0.026,
+        0.026,
+        0.02,
+    ),
+    (  # T = 0.90
+        0.581,
+        0.494,
+        0.393,
+        0.333,
+        0.288,
+        0.237,
+        0.211,
+        0.182,
+        0.158,
+        0.141,
+        0.126,
+        0.110,
+        0.095,
+        0.083,
+        0.074,
+        0.066,
+        0.061,
+        0.057,
+        0.053,
+        0.049,
+        0.045,
+        0.041,
+        0.039,
+        0.034,
+        0.033,
+        0.032,
+        0.031,
+        0.030,
+        0.029,
+        0.028,
+        0.028,
+        0.028,
+        0.028,
+        0.027,
+        0.026,
+        0.026,
+        0.026,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.02,
+    ),
+    (  # T = 0.95
+        0.453,
+        0.398,
+        0.342,
+        0.301,
+        0.266,
+        0.226,
+        0.205,
+        0.180,
+        0.157,
+        0.140,
+        0.125,
+        0.109,
+        0.095,
+        0.083,
+        0.074,
+        0.065,
+        0.061,
+        0.057,
+        0.052,
+        0.048,
+        0.044,
+        0.040,
+        0.038,
+        0.033,
+        0.032,
+        0.031,
+        0.030,
+        0.029,
+        0.028,
+        0.027,
+        0.027,
+        0.026,
+        0.026,
+        0.026,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.02,
+    ),
+    (  # T = 1.00
+        0.425,
+        0.370,
+        0.325,
+        0.290,
+        0.255,
+        0.220,
+        0.200,
+        0.178,
+        0.157,
+        0.140,
+        0.122,
+        0.108,
+        0.095,
+        0.083,
+        0.074,
+        0.065,
+        0.061,
+        0.056,
+        0.052,
+        0.048,
+        0.044,
+        0.040,
+        0.038,
+        0.033,
+        0.032,
+        0.031,
+        0.030,
+        0.029,
+        0.028,
+        0.027,
+        0.026,
+        0.026,
+        0.026,
+        0.026,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.025,
+        0.02,
+    ),
+)
 
 
 class PayneAlbedo(AbstractAlbedo):
@@ -761,19 +1826,18 @@ class PayneAlbedo(AbstractAlbedo):
 
 
 def payne_albedo(altitude, transmittance):
-    """Albedo of Payne (1972) Table 1 at solar altitude (degrees) and transmittance (0-1)."""
-    if not _PAYNE_TABLE:
-        # crude stand-in (Fresnel-like growth at low sun) until the table is filled in
-        sin_alt = jnp.sin(jnp.deg2rad(jnp.clip(altitude, 1.0, 90.0)))
-        return jnp.clip(0.06 / sin_alt**0.7, 0.0, 0.6) + 0.0 * transmittance
-    table = jnp.asarray(_PAYNE_TABLE)
+    """Albedo of Payne (1972) Table 1, bilinearly interpolated, at solar altitude (degrees,
+    clipped to [0, 90]) and atmospheric transmittance (clipped to [0, 1])."""
+    table = jnp.asarray(_PAYNE_TABLE)  # [transmittance, altitude]
     a = jnp.clip(altitude, 0.0, 90.0) / 2.0
     t = jnp.clip(transmittance, 0.0, 1.0) / 0.05
-    i0 = jnp.clip(jnp.floor(a), 0, table.shape[1] - 2).astype(int)
-    j0 = jnp.clip(jnp.floor(t), 0, table.shape[0] - 2).astype(int)
+    i0 = jnp.clip(jnp.floor(a), 0.0, table.shape[1] - 2.0)
+    j0 = jnp.clip(jnp.floor(t), 0.0, table.shape[0] - 2.0)
     fa, ft = a - i0, t - j0
-    return ((1 - ft) * ((1 - fa) * table[j0, i0] + fa * table[j0, i0 + 1])
-            + ft * ((1 - fa) * table[j0 + 1, i0] + fa * table[j0 + 1, i0 + 1]))
+    i, j = i0.astype(int), j0.astype(int)
+    return (1.0 - ft) * ((1.0 - fa) * table[j, i] + fa * table[j, i + 1]) + ft * (
+        (1.0 - fa) * table[j + 1, i] + fa * table[j + 1, i + 1]
+    )
 
 
 ALBEDO: dict[str, type[AbstractAlbedo]] = {"constant": ConstantAlbedo, "payne": PayneAlbedo}
@@ -801,4 +1865,6 @@ def rain_heat_flux(precipitation, sst, air_temperature, q_air, pressure):
     dqs_dt = q_air * latent_heat / (GAS_CONSTANT_DRY_AIR * (t + 273.16) ** 2)  # Clausius-Clapeyron
     alpha = 1.0 / (1.0 + 0.622 * (dqs_dt * latent_heat * dwat) / (HEAT_CAPACITY_AIR * dtmp))
     mass_flux = precipitation * FRESH_WATER_DENSITY
-    return -mass_flux * alpha * HEAT_CAPACITY_RAIN * ((sst - t) + (qs - q_air) * latent_heat / HEAT_CAPACITY_AIR)
+    return (
+        -mass_flux * alpha * HEAT_CAPACITY_RAIN * ((sst - t) + (qs - q_air) * latent_heat / HEAT_CAPACITY_AIR)
+    )
