@@ -231,10 +231,9 @@ def lesbrary_file(tmp_path) -> Path:
         f["grid/zᵃᵃᶜ"], f["grid/zᵃᵃᶠ"] = [-5.0, -3.0, -1.0, 1.0], [-6.0, -4.0, -2.0, 0.0, 2.0]
         for key, seconds in (("0", 0.0), ("10", 600.0)):
             f[f"timeseries/t/{key}"] = seconds
-            for name in ("T", "u", "v"):
-                f[f"timeseries/{name}/{key}"] = np.array([0.0, 19.0, 20.0 + seconds / 600.0, 0.0]).reshape(
-                    4, 1, 1
-                )
+            for name, scale in (("T", 1.0), ("u", 0.01), ("v", 0.01)):  # |u| < 5 m s-1 (plausible)
+                values = scale * np.array([0.0, 19.0, 20.0 + seconds / 600.0, 0.0])
+                f[f"timeseries/{name}/{key}"] = values.reshape(4, 1, 1)
         f["parameters/momentum_flux"], f["parameters/temperature_flux"] = -1e-3, 6e-5
         f["parameters/name"] = np.bytes_("test_case")
         f["coriolis/f"] = 1e-4
