@@ -92,13 +92,24 @@ def history_dataset(result: FitResult, problem: Problem, uncertainty: Uncertaint
             "start": ("parameter", result.start_values, {"long_name": "starting value"}),
             "fitted": ("parameter", result.fitted_values, {"long_name": "fitted value"}),
         },
-        coords={"parameter_name": ("parameter", list(result.names), {"long_name": "name of the parameter"})},
+        coords={
+            "parameter_name": ("parameter", list(result.names), {"long_name": "name of the parameter"}),
+            "parameter_units": (
+                "parameter",
+                [units[name] for name in result.names],
+                {"long_name": "units of the parameter (of value, start, fitted, std)"},
+            ),
+        },
     )
     for i, name in enumerate(result.names):
         ds[name] = ("evaluation", values[:, i], {"units": units[name], "long_name": f"{name} along the fit"})
     if uncertainty is not None:
         ds["std"] = ("parameter", uncertainty.std, {"long_name": "Laplace standard deviation"})
-        ds["sensitivity"] = ("parameter", uncertainty.sensitivity, {"long_name": "|p| ||dr/dp||"})
+        ds["sensitivity"] = (
+            "parameter",
+            uncertainty.sensitivity,
+            {"units": "1", "long_name": "|p| ||dr/dp||"},
+        )
         correlation = {"units": "1", "long_name": "Laplace correlation of the parameters"}
         ds["correlation"] = (("parameter", "parameter_2"), uncertainty.correlation, correlation)
     ds.attrs = dict(title="calib fit: loss and parameters per evaluation",

@@ -147,7 +147,7 @@ def add_vertical_bounds(ds: xr.Dataset) -> xr.Dataset:
     if faces.size != ds.sizes["z"] + 1:
         return ds
     bounds = np.stack([faces[:-1], faces[1:]], axis=1)
-    ds = ds.assign(z_bounds=(("z", "nv"), bounds, {"units": ds["z"].attrs.get("units", "m")}))
+    ds = ds.assign_coords(z_bounds=(("z", "nv"), bounds, {"units": ds["z"].attrs.get("units", "m")}))
     ds["z"].attrs["bounds"] = "z_bounds"
     return ds
 
@@ -259,8 +259,6 @@ def finalize(
     latitude, longitude = _position(ds, latitude, longitude)
     ds = add_position(ds, latitude, longitude)
     ds = add_vertical_bounds(ds)
-    if "z_bounds" in ds.coords:  # a data variable, so that xarray writes no global `coordinates`
-        ds = ds.reset_coords("z_bounds")
     _variable_attributes(ds, content)
     if feature_type == "auto":
         feature_type = _feature_type(ds)
@@ -294,6 +292,9 @@ def finalize(
     if feature_type:
         attrs["featureType"] = feature_type
     ds.attrs = {k: v for k, v in attrs.items() if v is not None}
+    for name, entry in encoding(ds, compress=False).items():  # also right for a plain ds.to_netcdf
+        if name in ds.coords or name.endswith("_bounds"):
+            ds[name].encoding.update({k: v for k, v in entry.items() if k != "dtype" or "units" in entry})
     return ds
 
 
