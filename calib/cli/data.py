@@ -100,7 +100,8 @@ Latitude = Annotated[float | None, typer.Option(help="Site latitude (degrees nor
 Longitude = Annotated[float | None, typer.Option(help="Site longitude (degrees east).")]
 Attributes = Annotated[list[str] | None, typer.Option(help="Extra global attribute KEY=VALUE (repeatable).")]
 LesFile = Annotated[
-    Path, typer.Argument(metavar="FILE", help="LESbrary *_instantaneous_statistics.jld2 file.")
+    Path,
+    typer.Argument(metavar="FILE", help="LESbrary *_instantaneous_statistics.jld2 or its NetCDF export."),
 ]
 
 importer = typer.Typer(
@@ -175,19 +176,28 @@ def import_lesbrary(
     source: LesFile,
     out_obs: OutObs,
     out_forcing: OutForcing,
+    out_case: Annotated[
+        Path | None,
+        typer.Option("--out-case", help="Case YAML to write (default: by --out-obs, X_obs.nc -> X.yaml)."),
+    ] = None,
+    closure: Annotated[str, typer.Option(help="Closure of the written case.")] = "catke",
     force: Force = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
-    """LESbrary/Oceananigans JLD2 statistics -> observation (T, u, v, e) + forcing NetCDF."""
+    """LESbrary LES statistics (JLD2 or NetCDF; temperature or buoyancy) -> observation + forcing
+    NetCDF and a runnable case YAML."""
     from calib.io.files import check_outputs
     from calib.io.importers import import_lesbrary as convert
+    from calib.io.lesbrary_import import default_case_path
 
     report = Reporter(quiet, verbose)
-    check_outputs(out_obs, out_forcing, force=force)
-    convert(source, out_obs, out_forcing, force=force)
+    case = out_case if out_case is not None else default_case_path(out_obs)
+    check_outputs(out_obs, out_forcing, case, force=force)
+    convert(source, out_obs, out_forcing, out_case=case, closure=closure, note=report.say, force=force)
     _report(report, out_obs, out_forcing)
+    report.say(f"wrote {case} (run it: calib run {case})")
 
 
 def _observations(path: Path | None):
