@@ -261,8 +261,8 @@ def _select(path: Path, ds: xr.Dataset, names: dict[str, str]) -> dict[str, str]
     found = {key: name for key, name in found.items() if name is not None}
     if not found:
         raise DataError(
-            f"{path}: no temperature, salinity, velocity, dissipation rate or sea-surface temperature "
-            f"({', '.join(OBSERVABLE)}) among {list(ds.data_vars)}; "
+            f"{path}: no temperature, salinity or velocity among {list(ds.data_vars)}, nor a dissipation "
+            "rate or sea-surface temperature; "
             "pass names={'T': 'your_variable'} or set a CF standard_name"
         )
     return found
