@@ -366,14 +366,13 @@ def test_longwave_clear_sky_loss_and_cloud(name):
     formula = LONGWAVE[name]()
     # observed clear-sky downwelling longwave in the tropics is about 400 W m-2
     clear = float(formula(_f(400.0), **_warm_clear(0.0)))
-    # net longwave loss of a warm ocean under clear sky: about -50..-80 W m-2 (Fairall et al. 1996
-    # TOGA COARE clear-sky values); Josey formula 1 has no humidity term and loses ~ -115 W m-2
+    # net longwave loss of a warm humid ocean under clear sky: about -50..-80 W m-2; Josey's
+    # formula 1 has no humidity term (its formula 2 adds one) and loses about -115 W m-2 here
     low, high = (-130.0, -90.0) if name == "josey" else (-85.0, -40.0)
     assert low < clear < high, clear
     if name != "downward":
         cloudy = float(formula(_f(400.0), **_warm_clear(0.8)))
-        assert clear < cloudy < 0.5 * clear + 1e-9 or clear < cloudy, (clear, cloudy)
-        assert cloudy > clear  # clouds reduce the loss
+        assert clear < cloudy < 0.0  # clouds reduce the loss
     else:
         # more downwelling (cloudier sky) reduces the loss
         assert float(formula(_f(440.0), **_warm_clear(0.0))) > clear

@@ -34,6 +34,7 @@ from calib.core.params import param
 __all__ = [
     "ALBEDO",
     "BULK_FORMULAE",
+    "DEFAULT_HEIGHTS",
     "LONGWAVE",
     "AbstractAlbedo",
     "AbstractBulkFormula",
@@ -51,13 +52,22 @@ __all__ = [
     "NetLongwave",
     "PayneAlbedo",
     "air_density",
+    "cloud_coefficient",
+    "kondo_neutral_coefficients",
+    "kondo_stability_factors",
+    "large_yeager_neutral_drag",
     "latent_heat_of_vaporisation",
+    "payne_albedo",
+    "psi_momentum_coare",
+    "psi_scalar_coare",
     "rain_heat_flux",
     "saturation_specific_humidity",
     "saturation_vapour_pressure",
     "sea_surface_specific_humidity",
     "solar_altitude",
+    "solar_declination_and_equation_of_time",
     "specific_humidity",
+    "top_of_atmosphere_shortwave",
 ]
 
 KELVIN = 273.15  # K at 0 degC
@@ -415,12 +425,12 @@ def kondo_neutral_coefficients(speed):
 
 
 def kondo_stability_factors(sst, air_temperature, speed):
-    """Stability multipliers (momentum, heat/vapour) of Kondo (1975), eqs. (22)-(24).
+    """Stability multipliers (momentum, heat/vapour) of Kondo (1975) as documented by GOTM.
 
-    S0 = 0.25 (T_s - T_a) / U^2 (K s2 m-2 with the 10 m wind; the factor for heights near
-    10 m), S = S0 |S0| / (|S0| + 0.01); unstable (S > 0): 1 + 0.47 sqrt(S) (drag),
-    1 + 0.63 sqrt(S) (heat, vapour); stable (-3.3 < S < 0): 0.1 + 0.03 S + 0.9 exp(4.8 S);
-    S <= -3.3: 0.
+    S0 = 0.25 (T_s - T_a) / U^2 (degC, m s-1; the 0.25 is GOTM's documented choice for its
+    10 m wind), S = S0 |S0| / (|S0| + 0.01); unstable (S > 0): 1 + 0.47 sqrt(S) (drag),
+    1 + 0.63 sqrt(S) (heat, vapour); stable (-3.3 < S <= 0): 0.1 + 0.03 S + 0.9 exp(4.8 S)
+    (1 at S = 0); S <= -3.3: 0.
     """
     s0 = 0.25 * (sst - air_temperature) / speed**2
     s = s0 * jnp.abs(s0) / (jnp.abs(s0) + 0.01)
@@ -778,6 +788,8 @@ def top_of_atmosphere_shortwave(time_seconds_utc, latitude, longitude):
 
 class AbstractAlbedo(eqx.Module):
     """Sea-surface shortwave albedo (0-1): absorbed = (1 - albedo) * shortwave_down."""
+
+    name: ClassVar[str]
 
     @abc.abstractmethod
     def __call__(self, shortwave_down, time_seconds_utc, latitude, longitude):
