@@ -167,8 +167,8 @@ def check_overlap(observations: xr.Dataset, grid: Grid, origin, windows: list[Wi
 INITIAL_OFFSET_LIMITS = {"T": 15.0, "S": 10.0, "SST": 15.0}  # K, psu, K
 INITIAL_PERIOD = np.timedelta64(30, "D")  # observations this close to t = 0 are compared
 _LIKELY_CAUSE = {
-    "T": "in other units (degF?) or another variable (potential vs. air temperature?)",
-    "S": "in other units (kg kg-1 or PSS vs. g kg-1?) or another variable (conductivity? density?)",
+    "T": "in other units (degF?) or another variable (air temperature? a fill value?)",
+    "S": "in other units (kg kg-1 instead of g kg-1?) or another variable (conductivity in S m-1?)",
     "SST": "in other units (degF?) or another variable (air temperature?)",
 }
 

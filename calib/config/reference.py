@@ -129,8 +129,9 @@ def _keys() -> list[Key]:
         K("fit", "mapping", "", "none", "calibration settings of `calib fit` (its options override them)", "{parameters: [c_epsilon1]}"),
         K("fit.parameters", "list of names", "", "required by calib fit", "(dotted) closure parameters to fit (--params)", "[c_epsilon1, c_epsilon3_stable]"),
         K("fit.observations", "file", "", "none (--obs)", "observation NetCDF, relative to the case file (--obs)", "../data/les_strong_wind_obs.nc"),
-        K("fit.weights", "mapping", "", f"every observed variable of {', '.join(FITTABLE)}, weight 1",
-          "variable -> weight >= 0; 0 drops a variable (--weights)", "{T: 1, u: 0.5}"),
+        K("fit.weights", "mapping", "", "every observed variable of u, v, T, S, weight 1 (epsilon, SST: when "
+          "the file holds nothing else)", f"variable -> weight >= 0 ({', '.join(FITTABLE)}; epsilon on a log10 "
+          "scale); 0 drops a variable (--weights)", "{T: 1, u: 0.5}"),
         K("fit.windows", "list of [start, end], or {every: duration}", "s or dates", "the whole run",
           "time windows, each its own run from observed profiles (--window)", "[[0 h, 24 h], [24 h, 48 h]]"),
         K("fit.optimizer", "text", "", "lbfgs", "lbfgs, adam or eki (--optimizer)", "lbfgs"),
