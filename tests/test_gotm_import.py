@@ -155,7 +155,17 @@ output:
       - source: temp
 """
 
-HEAT = [-120.0, -110.0, -80.0, -20.0, -30.0, -60.0, -100.0, -120.0, -125.0]  # W m-2, < 0: the ocean loses heat
+HEAT = [
+    -120.0,
+    -110.0,
+    -80.0,
+    -20.0,
+    -30.0,
+    -60.0,
+    -100.0,
+    -120.0,
+    -125.0,
+]  # W m-2, < 0: the ocean loses heat
 SHORTWAVE = [0.0, 0.0, 150.0, 600.0, 700.0, 300.0, 20.0, 0.0, 0.0]  # W m-2, downward
 
 
@@ -200,8 +210,11 @@ def test_missing_file_error_names_the_role_and_file(tmp_path):
         import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "c.yaml")
     message = str(error.value)
     assert "\n" not in message and "{" not in message  # one line, no Python dict
-    assert re.search(r"^tx: file .*stress\.txt not found \(set by surface\.fluxes\.tx in .*gotm\.yaml\); "
-                     r"give it as tx=PATH\[:COLUMN\]$", message), message  # fmt: skip
+    assert re.search(
+        r"^tx: file .*stress\.txt not found \(set by surface\.fluxes\.tx in .*gotm\.yaml\); "
+        r"give it as tx=PATH\[:COLUMN\]$",
+        message,
+    ), message
     # The files only the unused methods would read (salinity file, u10) are not required.
     (tmp_path / "stress.txt").write_text(series_text([0.1] * 9))
     import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "c.yaml")
@@ -209,7 +222,9 @@ def test_missing_file_error_names_the_role_and_file(tmp_path):
     bare = tmp_path / "bare"
     bare.mkdir()
     (bare / "t_prof.dat").write_text(profile_text().replace(" 99.0", ""))
-    with pytest.raises(DataError, match=r"^no heat_flux or momentum_flux file .* give them as ROLE=PATH\[:COLUMN\]$"):
+    with pytest.raises(
+        DataError, match=r"^no heat_flux or momentum_flux file .* give them as ROLE=PATH\[:COLUMN\]$"
+    ):
         import_gotm_case(bare, bare / "o.nc", bare / "f.nc")
 
 
@@ -245,18 +260,31 @@ def test_bulk_case_signs_and_units(tmp_path):
     net longwave < 0 = loss (calib's into-ocean sign, kept); an air temperature in K becomes degC."""
     (tmp_path / "gotm.yaml").write_text(METEO_YAML)
     (tmp_path / "tprof.dat").write_text(profile_text().replace(" 99.0", ""))
-    files = {"wind.dat": ([5.0] * 9, [-2.0] * 9), "slp.dat": ([101200.0] * 9,), "t2m_kelvin.dat": ([288.15] * 9,),
-             "q.dat": ([0.008] * 9,), "rain.dat": ([2.0e-7] * 9,), "sw.dat": (SHORTWAVE,), "lw.dat": ([-55.0] * 9,),
-             "g2.dat": ([15.0] * 9,)}  # fmt: skip
+    files = {
+        "wind.dat": ([5.0] * 9, [-2.0] * 9),
+        "slp.dat": ([101200.0] * 9,),
+        "t2m_kelvin.dat": ([288.15] * 9,),
+        "q.dat": ([0.008] * 9,),
+        "rain.dat": ([2.0e-7] * 9,),
+        "sw.dat": (SHORTWAVE,),
+        "lw.dat": ([-55.0] * 9,),
+        "g2.dat": ([15.0] * 9,),
+    }
     for name, columns in files.items():
         (tmp_path / name).write_text(series_text(*columns))
     result = import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "bulk.yaml")
     forcing = xr.load_dataset(result.forcing)
     assert float(forcing.longwave[0]) == pytest.approx(-55.0)  # net loss stays negative (into-ocean sign)
     assert forcing.longwave.attrs["units"] == "W m-2"
-    assert float(forcing.air_pressure[0]) == pytest.approx(101200.0) and forcing.air_pressure.attrs["units"] == "Pa"
+    assert (
+        float(forcing.air_pressure[0]) == pytest.approx(101200.0)
+        and forcing.air_pressure.attrs["units"] == "Pa"
+    )
     assert float(forcing.humidity[0]) == pytest.approx(0.008)  # kg kg-1
-    assert float(forcing.precipitation[0]) == pytest.approx(2.0e-7) and forcing.precipitation.attrs["units"] == "m s-1"
+    assert (
+        float(forcing.precipitation[0]) == pytest.approx(2.0e-7)
+        and forcing.precipitation.attrs["units"] == "m s-1"
+    )
     assert float(forcing.air_temperature[0]) == pytest.approx(15.0, abs=1e-4)  # 288.15 K -> 15 degC
     assert any("kelvin converted to degC" in note for note in result.notes)
     np.testing.assert_allclose(forcing.wind_y.values, -2.0)  # column 2 of wind.dat
@@ -266,13 +294,21 @@ def test_bulk_case_signs_and_units(tmp_path):
     assert bulk["algorithm"] == "kondo" and bulk["humidity_type"] == "specific"
     assert bulk["longwave_method"] == "net" and bulk["longwave"] == {"file": "f.nc", "variable": "longwave"}
     assert case["forcing"]["albedo"] == "payne"
-    assert case["forcing"]["extinction"] == {"A": 0.58, "g1": 0.35, "g2": {"file": "f.nc", "variable": "extinction_g2"}}
-    assert case["equation_of_state"]["type"] == "teos10" and case["equation_of_state"]["salinity"] == "practical"
+    assert case["forcing"]["extinction"] == {
+        "A": 0.58,
+        "g1": 0.35,
+        "g2": {"file": "f.nc", "variable": "extinction_g2"},
+    }
+    assert (
+        case["equation_of_state"]["type"] == "teos10" and case["equation_of_state"]["salinity"] == "practical"
+    )
     assert case["initial"] == {"observations": "o.nc", "S": 35.0}
     # GOTM's fairall is COARE (calib's coare35).
     (tmp_path / "gotm.yaml").write_text(METEO_YAML.replace("method: kondo", "method: fairall"))
     assert read_gotm_yaml(tmp_path / "gotm.yaml").flux_method == "fairall"
-    result = import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "bulk.yaml", force=True)
+    result = import_gotm_case(
+        tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "bulk.yaml", force=True
+    )
     assert yaml.safe_load(result.case.read_text())["forcing"]["bulk"]["algorithm"] == "coare35"
 
 
@@ -281,8 +317,13 @@ def test_real_papa_gotm_yaml_imports_and_lists_what_calib_lacks(tmp_path):
     shutil.copy(PAPA_YAML, tmp_path / "gotm.yaml")
     for path in PAPA_DATA.glob("*.dat"):  # gotm.yaml names the files relative to its folder
         (tmp_path / path.name).symlink_to(path)
-    result = import_gotm_case(tmp_path, tmp_path / "obs.nc", tmp_path / "forcing.nc", tmp_path / "papa.yaml",
-                              end="2012-03-21T00:00:00")  # fmt: skip
+    result = import_gotm_case(
+        tmp_path,
+        tmp_path / "obs.nc",
+        tmp_path / "forcing.nc",
+        tmp_path / "papa.yaml",
+        end="2012-03-21T00:00:00",
+    )
     unsupported = "\n".join(result.unsupported)
     assert "surface.ice.model = simple" in unsupported  # GOTM's freezing-point ice model
     assert "turbulence.iw.method = large" in unsupported  # internal-wave mixing
@@ -291,8 +332,12 @@ def test_real_papa_gotm_yaml_imports_and_lists_what_calib_lacks(tmp_path):
     text = result.case.read_text()
     assert text.startswith("# Imported by `calib import gotm`") and "# UNSUPPORTED GOTM SETTINGS (" in text
     case = yaml.safe_load(text)
-    assert case["time"] == {"start": "2012-03-20T00:00:00", "dt": "600 s", "duration": "86400 s",
-                            "output_interval": "3600 s"}  # fmt: skip
+    assert case["time"] == {
+        "start": "2012-03-20T00:00:00",
+        "dt": "600 s",
+        "duration": "86400 s",
+        "output_interval": "3600 s",
+    }
     assert case["grid"] == {"depth": 150.0, "nz": 150}
     assert case["forcing"]["water_type"] == "IB" and case["forcing"]["albedo"] == 0.0
     assert case["forcing"]["latitude"] == 50.1 and case["forcing"]["longitude"] == -144.9
@@ -314,8 +359,18 @@ def test_small_gotm_case_imports_and_runs(tmp_path):
     write_small_case(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
-    result = runner.invoke(app, ["import", "gotm", str(tmp_path), "--out-obs", str(out / "obs.nc"),
-                                 "--out-forcing", str(out / "forcing.nc")])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "import",
+            "gotm",
+            str(tmp_path),
+            "--out-obs",
+            str(out / "obs.nc"),
+            "--out-forcing",
+            str(out / "forcing.nc"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     case_path = out / "small_site.yaml"  # default: <location.name>.yaml next to the observations
     assert f"wrote {case_path}" in result.output.replace("\n", "")
@@ -326,17 +381,32 @@ def test_small_gotm_case_imports_and_runs(tmp_path):
     np.testing.assert_allclose(forcing.heat_flux.values, HEAT[:5])  # column 1, cropped to 00:00-12:00
     np.testing.assert_allclose(forcing.shortwave.values, SHORTWAVE[:5])  # column 2 of the same file
     obs = xr.load_dataset(out / "obs.nc")
-    np.testing.assert_allclose(obs.T.isel(time=0).values, [10.0, 12.0, 13.0, 13.9], rtol=1e-6)  # column 2, bottom first
+    np.testing.assert_allclose(
+        obs.T.isel(time=0).values, [10.0, 12.0, 13.0, 13.9], rtol=1e-6
+    )  # column 2, bottom first
     case = yaml.safe_load(case_path.read_text())
-    assert case["time"] == {"start": "2001-06-01T00:00:00", "dt": "300 s", "duration": "43200 s",
-                            "output_interval": "3600 s"}  # fmt: skip
+    assert case["time"] == {
+        "start": "2001-06-01T00:00:00",
+        "dt": "300 s",
+        "duration": "43200 s",
+        "output_interval": "3600 s",
+    }
     assert case["initial"] == {"observations": "obs.nc", "S": 35.5}
-    assert case["equation_of_state"] == {"type": "linear", "rho0": 1025.0, "alpha": 2.0e-4, "beta": 7.6e-4,
-                                         "T0": 12.0, "S0": 35.0, "heat_capacity": 4100.0}  # fmt: skip
+    assert case["equation_of_state"] == {
+        "type": "linear",
+        "rho0": 1025.0,
+        "alpha": 2.0e-4,
+        "beta": 7.6e-4,
+        "T0": 12.0,
+        "S0": 35.0,
+        "heat_capacity": 4100.0,
+    }
     assert case["forcing"]["wind_stress_y"] == 0.01 and case["forcing"]["freshwater_flux"] == 1.0e-8
     assert case["forcing"]["albedo"] == 0.06 and case["forcing"]["water_type"] == "II"
     assert case["relaxation"] == {"T": {"observations": "obs.nc", "variable": "T", "timescale": "864000 s"}}
-    assert case["pressure_gradient"] == {"tides": [{"period": "44714 s", "x": 1.0e-6, "y": 0.0, "phase": "3600 s"}]}
+    assert case["pressure_gradient"] == {
+        "tides": [{"period": "44714 s", "x": 1.0e-6, "y": 0.0, "phase": "3600 s"}]
+    }
     assert case["closure"]["parameters"]["surface_roughness"] == 0.01
     assert case["closure"]["parameters"]["bottom_roughness"] == pytest.approx(0.0015)  # 0.03 h0b
     # Last: the written case loads, builds and runs (needs the issue-15 case keys in calib.config).
@@ -349,3 +419,112 @@ def test_small_gotm_case_imports_and_runs(tmp_path):
     assert np.isfinite(trajectory["T"].values).all()
     top = trajectory["T"].isel(z=-1).values
     assert abs(top[0] - 13.9) < 0.1  # the run starts from the observed profile (13.9 degC at 1 m)
+
+
+TURBULENCE = {  # gotm.yaml turbulence block -> calib closure name and a parameter it must carry
+    "k_omega": (
+        "turbulence:\n   len_scale_method: omega\n   kw: {cw1: 0.555, cw2: 0.833, sig_w: 2.0}\n",
+        "von_karman",
+        0.39256,
+    ),  # kappa = c_mu0 (sigma_w (cw2 - cw1))^½ = 0.526465 * 0.556^½
+    "gls_gen": (
+        "turbulence:\n   len_scale_method: gls\n   generic: {gen_m: 1.0, gen_n: -0.67, gen_p: 2.0, "
+        "cpsi1: 1.0, cpsi2: 1.22, sig_psi: 1.07}\n",
+        "c_psi2",
+        1.22,
+    ),
+    "k_kl": (
+        "turbulence:\n   tke_method: mellor_yamada\n   len_scale_method: mellor_yamada\n",
+        "galperin_limit",
+        0.27,
+    ),
+    "kpp": (
+        "turbulence:\n   turb_method: cvmix\ncvmix:\n   surface_layer: {Ri_c: 0.25, langmuir_method: lwf16, "
+        "match_technique: gradient, check_Ekman_length: true}\n",
+        "critical_richardson",
+        0.25,
+    ),
+}
+
+
+@pytest.mark.parametrize("closure", TURBULENCE)
+def test_gotm_turbulence_settings_become_calib_closures_that_build(tmp_path, closure):
+    from calib.config import load_case
+    from calib.config.build import build
+
+    write_small_case(tmp_path)
+    block, parameter, value = TURBULENCE[closure]
+    text = SMALL_YAML[: SMALL_YAML.index("turbulence:")] + block + SMALL_YAML[SMALL_YAML.index("output:") :]
+    (tmp_path / "gotm.yaml").write_text(text)
+    result = import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "c.yaml")
+    case = yaml.safe_load(result.case.read_text())
+    assert case["closure"]["name"] == closure
+    assert case["closure"]["parameters"][parameter] == pytest.approx(value, abs=1e-5)
+    if closure == "kpp":
+        assert case["closure"]["langmuir"] == "li2016" and case["closure"]["shape"] == "match_gradient"
+        assert case["closure"]["stable_limit"] == "ekman"
+    build(load_case(result.case))
+
+
+def test_unknown_and_unsupported_settings_are_listed_not_dropped(tmp_path):
+    write_small_case(tmp_path)
+    text = (
+        SMALL_YAML.replace("bottom:\n", "bottom:\n   mystery_switch: 3\n").replace(
+            "   ice:\n      model: no_ice\n", "   ice:\n      model: winton\n      H: 0.2\n"
+        )
+        + "seagrass:\n   method: 1\n   file: grass.dat\nfabm:\n   use: true\n"
+    )
+    (tmp_path / "gotm.yaml").write_text(text)
+    setup = read_gotm_yaml(tmp_path / "gotm.yaml")
+    listed = "\n".join(setup.unsupported)
+    assert "bottom.mystery_switch = 3: not interpreted by calib" in listed
+    assert "surface.ice.model = winton: ice model winton" in listed
+    assert "seagrass.method = 1: seagrass" in listed and "fabm.use = True: FABM" in listed
+    assert "surface.fluxes.method" not in listed  # 'off' is GOTM's word, not YAML's false
+    used = "\n".join(setup.used)
+    assert "surface.fluxes.heat.column = 1" in used and "temperature.column = 2" in used
+    ignored = "\n".join(setup.ignored)
+    assert "salinity.file = missing_salt.dat (method constant)" in ignored
+    every_leaf = len(setup.used) + len(setup.ignored)
+    assert every_leaf + len(setup.unsupported) >= text.count(": ") - text.count(":\n")  # nothing dropped
+
+
+def test_command_line_role_with_column_overrides_the_yaml(tmp_path):
+    write_small_case(tmp_path)
+    (tmp_path / "other.txt").write_text(series_text([0.0] * 9, [5.0] * 9, [50.0] * 9))
+    out = tmp_path / "out"
+    out.mkdir()
+    arguments = [
+        "import",
+        "gotm",
+        str(tmp_path),
+        f"shortwave={tmp_path / 'other.txt'}:3",
+        "--out-obs",
+        str(out / "o.nc"),
+        "--out-forcing",
+        str(out / "f.nc"),
+        "--out-case",
+        str(out / "c.yaml"),
+    ]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(xr.load_dataset(out / "f.nc").shortwave.values, 50.0)  # column 3 of other.txt
+    bad = runner.invoke(
+        app, ["import", "gotm", str(tmp_path / "stress.txt"), "--out-obs", "a.nc", "--out-forcing", "b.nc"]
+    )
+    assert bad.exit_code != 0 and "write ROLE=PATH[:COLUMN]" in bad.output
+    missing = runner.invoke(
+        app,
+        [
+            "import",
+            "gotm",
+            str(tmp_path),
+            "heat_flux=nowhere.dat:2",
+            "--out-obs",
+            str(out / "x.nc"),
+            "--out-forcing",
+            str(out / "y.nc"),
+        ],
+    )
+    assert missing.exit_code != 0
+    assert "heat_flux: file nowhere.dat not found" in " ".join(missing.output.split())

@@ -144,15 +144,17 @@ def import_gotm(
     if out_case is None:
         out_case = out_obs.parent / f"{_gotm_case_name(folder, files)}.yaml"
     report.detail(f"reading {folder or ''} {files or ''}")
-    result = import_gotm_case(folder, out_obs, out_forcing, out_case, _date("--start", start), _date("--end", end),
-                              files=files, latitude=latitude, longitude=longitude,
-                              attrs=_attributes(attr or []), force=force)  # fmt: skip
+    begin, finish = _date("--start", start), _date("--end", end)
+    result = import_gotm_case(folder, out_obs, out_forcing, out_case, begin, finish, files=files,
+                              latitude=latitude, longitude=longitude, attrs=_attributes(attr or []),
+                              force=force)  # fmt: skip
     _report(report, out_obs, out_forcing)
     report.say(f"wrote {result.case}")
     for note in result.notes:
         report.detail(f"  note: {note}")
     if result.unsupported:
-        report.say(f"{len(result.unsupported)} GOTM setting(s) calib does not reproduce (listed in {result.case}):")
+        count = len(result.unsupported)
+        report.say(f"{count} GOTM setting(s) calib does not reproduce (listed in {result.case}):")
         for item in result.unsupported:
             report.say(f"  - {item}")
 

@@ -39,8 +39,18 @@ JERLOV = {"jerlov-i": "I", "jerlov-ia": "IA", "jerlov-ib": "IB", "jerlov-ii": "I
 BULK = {"fairall": "coare35", "kondo": "kondo"}  # GOTM method -> calib.core.airsea algorithm
 LONGWAVE = {"file": "net", "clark": "clark", "berliand_berliand": "berliand", "josey1": "josey"}
 HUMIDITY = {"specific": "specific", "relative": "relative", "dew_point": "dew_point"}
-STABILITY = {"canuto-a": "canuto_a", "canuto-b": "canuto_b", "cheng": "cheng", "kantha_clayson": "kantha_clayson"}
-C_MU0 = {"canuto_a": 0.526465, "canuto_b": 0.553987, "cheng": 0.527046, "kantha_clayson": 0.554832}  # neutral c_mu0 of calib's functions
+STABILITY = {
+    "canuto-a": "canuto_a",
+    "canuto-b": "canuto_b",
+    "cheng": "cheng",
+    "kantha_clayson": "kantha_clayson",
+}
+C_MU0 = {
+    "canuto_a": 0.526465,
+    "canuto_b": 0.553987,
+    "cheng": 0.527046,
+    "kantha_clayson": 0.554832,
+}  # neutral c_mu0 of calib's functions
 TIME_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
@@ -123,7 +133,7 @@ class _Tree:
             if value is not _MISSING:
                 self.marks.setdefault(path, ("used", ""))
             return default
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) and self.marks.get(path, ("",))[0] != "unsupported":
             self.marks[path] = ("used", "")
         return value
 
@@ -197,7 +207,9 @@ def _date(tree: _Tree, path: str):
     try:
         return np.datetime64(str(value).strip().replace(" ", "T"), "s")
     except ValueError:
-        raise DataError(f"{tree.source}: {path} = {value!r} is not a date; write YYYY-MM-DD HH:MM:SS") from None
+        raise DataError(
+            f"{tree.source}: {path} = {value!r} is not a date; write YYYY-MM-DD HH:MM:SS"
+        ) from None
 
 
 def _input(tree: _Tree, path: str, role: str, methods=("constant", "file")) -> Input | None:
@@ -230,7 +242,9 @@ _GotmLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _GotmLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
 )
 
 
@@ -246,7 +260,9 @@ def read_gotm_yaml(path: str | Path) -> GotmSetup:
         where = f" (line {line + 1})" if line is not None else ""
         raise DataError(f"{path}: not valid YAML{where}; check the file") from None
     if not isinstance(data, dict):
-        raise DataError(f"{path}: expected a gotm.yaml mapping (location, time, grid ...), got {type(data).__name__}")
+        raise DataError(
+            f"{path}: expected a gotm.yaml mapping (location, time, grid ...), got {type(data).__name__}"
+        )
     tree = _Tree(data, path)
     setup = GotmSetup(source=path)
     _general(tree, setup)
@@ -265,7 +281,9 @@ def read_gotm_yaml(path: str | Path) -> GotmSetup:
 def _general(tree: _Tree, setup: GotmSetup) -> None:
     tree.get("version")
     setup.title = str(tree.get("title", ""))
-    setup.name = _identifier(str(tree.get("location.name", setup.source.parent.name if setup.source else "gotm")))
+    setup.name = _identifier(
+        str(tree.get("location.name", setup.source.parent.name if setup.source else "gotm"))
+    )
     setup.latitude = tree.number("location.latitude", 0.0)
     setup.longitude = tree.number("location.longitude", 0.0)
     setup.depth = tree.number("location.depth", 100.0)
@@ -282,8 +300,9 @@ def _general(tree: _Tree, setup: GotmSetup) -> None:
             setup.levels = zoomed_levels(setup.depth, setup.nlev, ddu, ddl)
             setup.notes.append(f"grid: GOTM zooming ddu = {ddu}, ddl = {ddl} written as explicit levels")
     else:
-        tree.unsupported("grid.method", f"grid.method {method}: calib reads no layer-thickness file; "
-                         "uniform layers used")  # fmt: skip
+        tree.unsupported(
+            "grid.method", f"grid.method {method}: calib reads no layer-thickness file; uniform layers used"
+        )
         tree.ignore("grid.file", "grid.method not supported")
         tree.ignore("grid.ddu", "grid.method not analytical")
         tree.ignore("grid.ddl", "grid.method not analytical")
@@ -299,7 +318,9 @@ def zoomed_levels(depth: float, nlev: int, ddu: float, ddl: float) -> list[float
     if ddl + ddu <= 0:
         above_bed = depth * i / nlev
     else:
-        above_bed = depth * (np.tanh((ddl + ddu) * i / nlev - ddl) + np.tanh(ddl)) / (np.tanh(ddl) + np.tanh(ddu))
+        above_bed = (
+            depth * (np.tanh((ddl + ddu) * i / nlev - ddl) + np.tanh(ddl)) / (np.tanh(ddl) + np.tanh(ddu))
+        )
     return [round(float(depth - h), 6) for h in above_bed[::-1]]
 
 
@@ -325,12 +346,21 @@ def _profiles(tree: _Tree, setup: GotmSetup) -> None:
             v_s = tree.number(f"{key}.two_layer.{value_key}_s", 0.0)
             v_b = tree.number(f"{key}.two_layer.{value_key}_b", 0.0)
             gradient = (v_s - v_b) / (z_b - z_s) if z_b > z_s else 0.0
-            setup.initial[variable] = {"type": "mixed_layer", "surface": v_s, "depth": max(z_s, 1e-3),
-                                       "gradient": gradient}  # fmt: skip
-            tree.unsupported(f"{key}.two_layer.{value_key}_b", f"two_layer: calib's mixed_layer profile keeps "
-                             f"the gradient below {z_b} m instead of a constant {v_b}")  # fmt: skip
+            setup.initial[variable] = {
+                "type": "mixed_layer",
+                "surface": v_s,
+                "depth": max(z_s, 1e-3),
+                "gradient": gradient,
+            }
+            tree.unsupported(
+                f"{key}.two_layer.{value_key}_b",
+                f"two_layer: calib's mixed_layer profile keeps "
+                f"the gradient below {z_b} m instead of a constant {v_b}",
+            )
         else:
-            tree.unsupported(f"{key}.method", f"{key}.method {method}: give the initial {variable} as a file or constant")
+            tree.unsupported(
+                f"{key}.method", f"{key}.method {method}: give the initial {variable} as a file or constant"
+            )
         for sub in ("file", "column", "constant_value", "scale_factor", "offset"):
             tree.ignore(f"{key}.{sub}", f"{key}.method {method}")
         if method != "two_layer":
@@ -338,11 +368,19 @@ def _profiles(tree: _Tree, setup: GotmSetup) -> None:
         tree.ignore(f"{key}.NN", f"{key}.method {method}")
         if variable == "T":
             kind = str(tree.get("temperature.type", "in-situ"))
-            if kind != "conservative" and tree.get("equation_of_state.method", "full_teos-10") == "full_teos-10":
-                tree.unsupported("temperature.type", f"{kind} temperature: calib's TEOS-10 state is conservative "
-                                 "temperature; the profiles are used without conversion")  # fmt: skip
+            if (
+                kind != "conservative"
+                and tree.get("equation_of_state.method", "full_teos-10") == "full_teos-10"
+            ):
+                tree.unsupported(
+                    "temperature.type",
+                    f"{kind} temperature: calib's TEOS-10 state is conservative "
+                    "temperature; the profiles are used without conversion",
+                )
         else:
-            setup.equation_of_state["salinity"] = "absolute" if tree.get("salinity.type") == "absolute" else "practical"
+            setup.equation_of_state["salinity"] = (
+                "absolute" if tree.get("salinity.type") == "absolute" else "practical"
+            )
         _relaxation(tree, setup, key, variable, method)
 
 
@@ -350,11 +388,15 @@ def _relaxation(tree: _Tree, setup: GotmSetup, key: str, variable: str, method: 
     tau = tree.number(f"{key}.relax.tau", RELAX_OFF)
     tau_s, tau_b = tree.number(f"{key}.relax.tau_s", RELAX_OFF), tree.number(f"{key}.relax.tau_b", RELAX_OFF)
     h_s, h_b = tree.number(f"{key}.relax.h_s", 0.0), tree.number(f"{key}.relax.h_b", 0.0)
-    active = [t for t in (tau, tau_s if h_s > 0 else RELAX_OFF, tau_b if h_b > 0 else RELAX_OFF) if t < RELAX_OFF]
+    active = [
+        t for t in (tau, tau_s if h_s > 0 else RELAX_OFF, tau_b if h_b > 0 else RELAX_OFF) if t < RELAX_OFF
+    ]
     if not active:
         return
     if method != "file":
-        tree.unsupported(f"{key}.relax", f"relaxation to a {method} {key} profile: calib relaxes to observed files")
+        tree.unsupported(
+            f"{key}.relax", f"relaxation to a {method} {key} profile: calib relaxes to observed files"
+        )
         return
     entry: dict[str, Any] = {"timescale": _seconds(min(tau, RELAX_OFF))}
     if h_s > 0 and tau_s < RELAX_OFF:
@@ -369,21 +411,30 @@ def _seconds(value: float) -> str:
 
 
 METEO = {  # GOTM surface key -> calib role
-    "u10": "wind_x", "v10": "wind_y", "airp": "air_pressure", "airt": "air_temperature", "hum": "humidity",
-    "cloud": "cloud_cover", "precip": "precipitation",
-}  # fmt: skip
+    "u10": "wind_x",
+    "v10": "wind_y",
+    "airp": "air_pressure",
+    "airt": "air_temperature",
+    "hum": "humidity",
+    "cloud": "cloud_cover",
+    "precip": "precipitation",
+}
 
 
 def _surface(tree: _Tree, setup: GotmSetup) -> None:
     method = str(tree.get("surface.fluxes.method", "off"))
     if method not in ("off", *BULK):
-        tree.unsupported("surface.fluxes.method", f"bulk method {method}: calib has fairall (COARE 3.5) and kondo")
+        tree.unsupported(
+            "surface.fluxes.method", f"bulk method {method}: calib has fairall (COARE 3.5) and kondo"
+        )
         method = "fairall"
     setup.flux_method = method
     swr = str(tree.get("surface.swr.method", "constant"))
     if swr == "calculate":
-        tree.unsupported("surface.swr.method", "swr calculate (clear-sky from cloud cover): calib needs a "
-                         "shortwave series or constant")  # fmt: skip
+        tree.unsupported(
+            "surface.swr.method",
+            "swr calculate (clear-sky from cloud cover): calib needs a shortwave series or constant",
+        )
     else:
         setup.inputs["shortwave"] = _input(tree, "surface.swr", "shortwave")
     if method == "off":
@@ -410,16 +461,22 @@ def _surface(tree: _Tree, setup: GotmSetup) -> None:
                 setup.inputs[role] = block
         kind = str(tree.get("surface.hum.type", "relative"))
         if kind not in HUMIDITY:
-            tree.unsupported("surface.hum.type", f"humidity type {kind}: calib takes specific, relative or dew_point")
+            tree.unsupported(
+                "surface.hum.type", f"humidity type {kind}: calib takes specific, relative or dew_point"
+            )
         setup.humidity_type = HUMIDITY.get(kind, "relative")
         longwave = str(tree.get("surface.longwave_radiation.method", "clark"))
         if longwave not in LONGWAVE:
-            tree.unsupported("surface.longwave_radiation.method",
-                             f"longwave formula {longwave}: calib has file (net), clark, berliand_berliand, josey1; "
-                             "clark used")  # fmt: skip
+            tree.unsupported(
+                "surface.longwave_radiation.method",
+                f"longwave formula {longwave}: calib has file (net), clark, berliand_berliand, josey1; "
+                "clark used",
+            )
         setup.longwave_method = LONGWAVE.get(longwave, "clark")
         if setup.longwave_method == "net":
-            setup.inputs["longwave"] = _input(tree, "surface.longwave_radiation", "longwave", methods=("file",))
+            setup.inputs["longwave"] = _input(
+                tree, "surface.longwave_radiation", "longwave", methods=("file",)
+            )
             tree.ignore("surface.cloud", "longwave from a file")
         else:
             tree.ignore("surface.longwave_radiation.file", f"longwave method {longwave}")
@@ -430,14 +487,19 @@ def _surface(tree: _Tree, setup: GotmSetup) -> None:
         if impact:
             setup.notes.append("precip.flux_impact: calib adds the rain heat flux (Gosnell et al. 1995) only")
         if not tree.get("surface.calc_evaporation", False):
-            setup.notes.append("surface.calc_evaporation false: calib's bulk formulae always subtract evaporation")
+            tree.unsupported(
+                "surface.calc_evaporation",
+                "calib's bulk formulae always subtract the evaporation from the precipitation",
+            )
     albedo = str(tree.get("surface.albedo.method", "payne"))
     if albedo == "constant":
         setup.albedo = tree.number("surface.albedo.constant_value", 0.0)
     else:
         tree.ignore("surface.albedo.constant_value", f"albedo method {albedo}")
         if albedo != "payne":
-            tree.unsupported("surface.albedo.method", f"albedo {albedo}: calib has constant and payne; payne used")
+            tree.unsupported(
+                "surface.albedo.method", f"albedo {albedo}: calib has constant and payne; payne used"
+            )
         setup.albedo = "payne"
     sst = _input(tree, "surface.sst", "sst", methods=("file",))
     if sst is not None:
@@ -453,11 +515,11 @@ def _surface(tree: _Tree, setup: GotmSetup) -> None:
         tree.ignore("surface.roughness.charnock_val", "Charnock not supported")
     else:
         tree.ignore("surface.roughness.charnock_val", "charnock false")
-    tree.ignore("surface.roughness.z0s_min")  # read by _turbulence (closure surface_roughness)
     model = str(tree.get("surface.ice.model", "simple"))
     if model != "no_ice":
-        tree.unsupported("surface.ice.model", f"ice model {model}: calib has no ice model (water may cool "
-                         "below freezing)")  # fmt: skip
+        tree.unsupported(
+            "surface.ice.model", f"ice model {model}: calib has no ice model (water may cool below freezing)"
+        )
     tree.ignore("surface.ice.H", "no ice model in calib")
     tree.ignore("surface.ice", "ice model no_ice")
 
@@ -466,7 +528,9 @@ def _light(tree: _Tree, setup: GotmSetup) -> None:
     method = str(tree.get("light_extinction.method", "jerlov-i"))
     if method == "custom":
         setup.water_type = None
-        setup.extinction = {name: _input(tree, f"light_extinction.{name}", f"extinction_{name}") for name in ("A", "g1", "g2")}
+        setup.extinction = {
+            name: _input(tree, f"light_extinction.{name}", f"extinction_{name}") for name in ("A", "g1", "g2")
+        }
         return
     for name in ("A", "g1", "g2"):
         tree.ignore(f"light_extinction.{name}", f"light_extinction.method {method}")
@@ -479,12 +543,23 @@ def _equation_of_state(tree: _Tree, setup: GotmSetup) -> None:
     method = str(tree.get("equation_of_state.method", "full_teos-10"))
     rho0 = tree.number("equation_of_state.rho0", 1027.0)
     if method == "full_teos-10":
-        setup.equation_of_state = {"type": "teos10", "salinity": setup.equation_of_state.get("salinity", "practical"),
-                                   "rho0": rho0}  # fmt: skip
+        setup.equation_of_state = {
+            "type": "teos10",
+            "salinity": setup.equation_of_state.get("salinity", "practical"),
+            "rho0": rho0,
+        }
         tree.ignore("equation_of_state.linear", "equation_of_state.method full_teos-10")
         return
-    linear = {key: tree.number(f"equation_of_state.linear.{key}", default)
-              for key, default in (("T0", 15.0), ("S0", 35.0), ("alpha", 2e-4), ("beta", 7.5e-4), ("cp", 3991.86795711963))}  # fmt: skip
+    linear = {
+        key: tree.number(f"equation_of_state.linear.{key}", default)
+        for key, default in (
+            ("T0", 15.0),
+            ("S0", 35.0),
+            ("alpha", 2e-4),
+            ("beta", 7.5e-4),
+            ("cp", 3991.86795711963),
+        )
+    }
     if method == "linear_teos-10":
         tree.ignore("equation_of_state.linear.alpha", "computed from TEOS-10 at T0, S0")
         tree.ignore("equation_of_state.linear.beta", "computed from TEOS-10 at T0, S0")
@@ -494,11 +569,20 @@ def _equation_of_state(tree: _Tree, setup: GotmSetup) -> None:
         if tree.number("equation_of_state.linear.p0", 0.0):
             tree.unsupported("equation_of_state.linear.p0", "calib linearises TEOS-10 at p = 0")
     elif method != "linear_custom":
-        tree.unsupported("equation_of_state.method", f"{method}: calib has full_teos-10, linear_custom, linear_teos-10")
+        tree.unsupported(
+            "equation_of_state.method", f"{method}: calib has full_teos-10, linear_custom, linear_teos-10"
+        )
     else:
         tree.ignore("equation_of_state.linear.p0", "linear_custom takes alpha and beta as given")
-    setup.equation_of_state = {"type": "linear", "rho0": rho0, "alpha": linear["alpha"], "beta": linear["beta"],
-                               "T0": linear["T0"], "S0": linear["S0"], "heat_capacity": linear["cp"]}  # fmt: skip
+    setup.equation_of_state = {
+        "type": "linear",
+        "rho0": rho0,
+        "alpha": linear["alpha"],
+        "beta": linear["beta"],
+        "T0": linear["T0"],
+        "S0": linear["S0"],
+        "heat_capacity": linear["cp"],
+    }
 
 
 def _teos10_coefficients(T0: float, S0: float) -> tuple[float, float]:
@@ -524,8 +608,14 @@ def _pressure(tree: _Tree, setup: GotmSetup) -> None:
                 phase = tree.number(f"{path}.tidal.phase_{harmonic}", 0.0)
                 period = tree.number(f"{base}.period_{harmonic}", 44714.0 if harmonic == 1 else 43200.0)
                 if amplitude:
-                    tides.append({"period": _seconds(period), "x": amplitude if axis == "x" else 0.0,
-                                  "y": amplitude if axis == "y" else 0.0, "phase": _seconds(phase)})  # fmt: skip
+                    tides.append(
+                        {
+                            "period": _seconds(period),
+                            "x": amplitude if axis == "x" else 0.0,
+                            "y": amplitude if axis == "y" else 0.0,
+                            "phase": _seconds(phase),
+                        }
+                    )
             continue
         tree.ignore(f"{path}.tidal", f"method {method}")
         block = _input(tree, path, f"pressure_gradient_{axis}")
@@ -537,7 +627,9 @@ def _pressure(tree: _Tree, setup: GotmSetup) -> None:
         tree.ignore(f"{base}.period_{harmonic}", "no tidal harmonic")
     active = tides or setup.pressure_gradient
     if active and kind != "elevation":
-        tree.unsupported(f"{base}.type", f"ext_pressure type {kind}: calib takes surface-elevation slopes only")
+        tree.unsupported(
+            f"{base}.type", f"ext_pressure type {kind}: calib takes surface-elevation slopes only"
+        )
         setup.pressure_gradient.clear()
         tides = []
     tree.ignore(f"{base}.h", "ext_pressure type elevation")
@@ -568,17 +660,25 @@ def _turbulence(tree: _Tree, setup: GotmSetup) -> None:
         return
     tke = str(tree.get("turbulence.tke_method", "tke"))
     length = str(tree.get("turbulence.len_scale_method", "dissipation"))
-    parameters: dict[str, float] = {"surface_roughness": z0s, "background_viscosity": MOLECULAR_VISCOSITY,
-                                    "background_diffusivity": MOLECULAR_DIFFUSIVITY}  # fmt: skip
+    parameters: dict[str, float] = {
+        "surface_roughness": z0s,
+        "background_viscosity": MOLECULAR_VISCOSITY,
+        "background_diffusivity": MOLECULAR_DIFFUSIVITY,
+    }
     if stress:
         parameters["bottom_roughness"] = BOTTOM_Z0_PER_H0B * h0b
-        setup.notes.append(f"bottom.h0b {h0b} m -> closure bottom_roughness z0 = 0.03 h0b = {parameters['bottom_roughness']:g} m")
+        setup.notes.append(
+            f"bottom.h0b {h0b} m -> closure bottom_roughness z0 = 0.03 h0b = "
+            f"{parameters['bottom_roughness']:g} m"
+        )
     closure: dict[str, Any] = {}
     scnd = str(tree.get("turbulence.scnd.scnd_coeff", "canuto-a"))
     stability = STABILITY.get(scnd)
     if stability is None:
-        tree.unsupported("turbulence.scnd.scnd_coeff", f"stability functions {scnd}: calib has canuto-a, canuto-b, "
-                         "cheng, kantha_clayson; canuto_a used")  # fmt: skip
+        tree.unsupported(
+            "turbulence.scnd.scnd_coeff",
+            f"stability functions {scnd}: calib has canuto-a, canuto-b, cheng, kantha_clayson; canuto_a used",
+        )
         stability = "canuto_a"
     scnd_method = str(tree.get("turbulence.scnd.method", "weak_eq_kb_eq"))
     if scnd_method == "weak_eq_kb_eq":
@@ -586,8 +686,11 @@ def _turbulence(tree: _Tree, setup: GotmSetup) -> None:
     elif scnd_method == "quasi_eq" and stability == "kantha_clayson":
         pass
     else:
-        tree.unsupported("turbulence.scnd.method", f"{scnd_method}: calib's {stability} stability functions are "
-                         "the weak-equilibrium form (pole limiter)")  # fmt: skip
+        tree.unsupported(
+            "turbulence.scnd.method",
+            f"{scnd_method}: calib's {stability} stability functions are "
+            "the weak-equilibrium form (pole limiter)",
+        )
     tree.ignore("turbulence.stab_method", "second-order closure")
     tree.ignore("turbulence.turb_param.cm0_fix", "second-order closure")
     tree.ignore("turbulence.turb_param.Prandtl0_fix", "second-order closure")
@@ -601,18 +704,25 @@ def _turbulence(tree: _Tree, setup: GotmSetup) -> None:
         for section in ("generic", "kw", "my"):
             tree.ignore(f"turbulence.{section}", "len_scale_method dissipation")
     elif tke == "tke" and length in ("gls", "omega"):
-        name = _gls(tree, parameters, length)
+        name = _gls(tree, parameters, closure, stability, length)
         for section in ("keps", "my"):
             tree.ignore(f"turbulence.{section}", f"len_scale_method {length}")
     elif tke == "mellor_yamada" and length == "mellor_yamada":
         name = "k_kl"
         for section in ("keps", "kw", "generic"):
             tree.ignore(f"turbulence.{section}", "Mellor-Yamada closure")
-        tree.unsupported("turbulence.my", "k_kl runs with calib's Mellor-Yamada constants, not the my.* values")
+        tree.unsupported(
+            "turbulence.my", "k_kl runs with calib's Mellor-Yamada constants, not the my.* values"
+        )
+        tree.ignore("turbulence.turb_param.compute_c3", "k_kl: E3 is a closure parameter")
+        tree.ignore("turbulence.turb_param.Ri_st", "k_kl: E3 is a closure parameter")
+        tree.ignore("turbulence.turb_param.compute_kappa", "k_kl: kappa is a closure parameter")
         closure.pop("stability.limiter", None)
     else:
-        tree.unsupported("turbulence.len_scale_method", f"tke_method {tke} with len_scale_method {length}: "
-                         "no such closure in calib; k_epsilon used")  # fmt: skip
+        tree.unsupported(
+            "turbulence.len_scale_method",
+            f"tke_method {tke} with len_scale_method {length}: no such closure in calib; k_epsilon used",
+        )
         name = "k_epsilon"
         for section in ("keps", "kw", "generic", "my"):
             tree.ignore(f"turbulence.{section}", "closure not supported")
@@ -623,75 +733,154 @@ def _turbulence(tree: _Tree, setup: GotmSetup) -> None:
     iw = str(tree.get("turbulence.iw.method", "off"))
     tree.ignore("turbulence.iw.alpha", "Mellor internal-wave model only")
     if iw != "off":
-        tree.unsupported("turbulence.iw.method", f"internal-wave mixing {iw}: calib adds only constant "
-                         "(molecular) background viscosity and diffusivity")  # fmt: skip
+        tree.unsupported(
+            "turbulence.iw.method",
+            f"internal-wave mixing {iw}: calib adds only constant "
+            "(molecular) background viscosity and diffusivity",
+        )
     setup.closure = {"name": name, **closure, "parameters": parameters}
 
 
-def _keps(tree: _Tree, parameters: dict, closure: dict, stability: str) -> None:
-    base = "turbulence.keps"
-    ce1, ce2 = tree.number(f"{base}.ce1", 1.44), tree.number(f"{base}.ce2", 1.92)
-    parameters.update({"c_epsilon1": ce1, "c_epsilon2": ce2, "c_epsilon3_unstable": tree.number(f"{base}.ce3plus", 1.5),
-                       "sigma_k": tree.number(f"{base}.sig_k", 1.0)})  # fmt: skip
-    sigma = tree.number(f"{base}.sig_e", 1.3)
+KEPS_KEYS = {
+    "c1": ("ce1", 1.44),
+    "c2": ("ce2", 1.92),
+    "c3plus": ("ce3plus", 1.5),
+    "c3minus": ("ce3minus", 0.0),
+    "sigma_k": ("sig_k", 1.0),
+    "sigma_psi": ("sig_e", 1.3),
+}
+GENERIC_KEYS = {
+    "c1": ("cpsi1", 1.44),
+    "c2": ("cpsi2", 1.92),
+    "c3plus": ("cpsi3plus", 1.0),
+    "c3minus": ("cpsi3minus", 0.0),
+    "sigma_k": ("sig_kpsi", 1.0),
+    "sigma_psi": ("sig_psi", 1.3),
+}
+OMEGA_KEYS = {
+    "c1": ("cw1", 0.555),
+    "c2": ("cw2", 0.833),
+    "c3plus": ("cw3plus", 0.5),
+    "c3minus": ("cw3minus", 0.0),
+    "sigma_k": ("sig_kw", 2.0),
+    "sigma_psi": ("sig_w", 2.0),
+}
+
+
+def _coefficients(tree: _Tree, base: str, keys: dict) -> dict[str, float]:
+    return {name: tree.number(f"{base}.{key}", default) for name, (key, default) in keys.items()}
+
+
+def _keps(
+    tree: _Tree,
+    parameters: dict,
+    closure: dict,
+    stability: str,
+    base: str = "turbulence.keps",
+    keys: dict = KEPS_KEYS,
+) -> None:
+    """k-epsilon coefficients (from keps.*, or generic.* with k-epsilon exponents)."""
+    c = _coefficients(tree, base, keys)
+    parameters.update(
+        {
+            "c_epsilon1": c["c1"],
+            "c_epsilon2": c["c2"],
+            "c_epsilon3_unstable": c["c3plus"],
+            "sigma_k": c["sigma_k"],
+            "sigma_epsilon": c["sigma_psi"],
+        }
+    )
     closure["schmidt_epsilon"] = "parameter"
-    parameters["sigma_epsilon"] = sigma
     if tree.get("turbulence.turb_param.compute_kappa", True):
         tree.ignore("turbulence.turb_param.kappa", "compute_kappa true")
-        parameters["von_karman"] = round(math.sqrt(sigma * (ce2 - ce1)) * C_MU0[stability], 5)
+        parameters["von_karman"] = round(
+            math.sqrt(c["sigma_psi"] * (c["c2"] - c["c1"])) * C_MU0[stability], 5
+        )
     else:
         parameters["von_karman"] = tree.number("turbulence.turb_param.kappa", 0.4)
+    _c3(tree, parameters, closure, c["c3minus"], "c_epsilon3_stable", f"{base}.{keys['c3minus'][0]}")
+    if base == "turbulence.keps":
+        if tree.number(f"{base}.cex", 1.44) != c["c1"] or tree.number(f"{base}.ce4", 0.0) != 0.0:
+            tree.unsupported(
+                f"{base}.cex",
+                "calib's k-epsilon has no separate cex / ce4 (internal-wave and wave-breaking terms)",
+            )
+        if tree.get(f"{base}.sig_peps", False):
+            tree.unsupported(f"{base}.sig_peps", "no Burchard (2001) wave-breaking sigma_epsilon in calib")
+
+
+def _c3(tree: _Tree, parameters: dict, closure: dict, c3minus: float, name: str, key: str) -> None:
+    """c3- from the steady-state Richardson number (compute_c3) or as given."""
     if tree.get("turbulence.turb_param.compute_c3", True):
         closure["stable_buoyancy"] = "steady_richardson"
         parameters["stable_buoyancy.richardson"] = tree.number("turbulence.turb_param.Ri_st", 0.25)
-        tree.ignore(f"{base}.ce3minus", "compute_c3 true: c3- from Ri_st")
+        tree.ignore(key, "compute_c3 true: c3- from Ri_st")
     else:
         closure["stable_buoyancy"] = "parameter"
-        parameters["c_epsilon3_stable"] = tree.number(f"{base}.ce3minus", 0.0)
+        parameters[name] = c3minus
         tree.ignore("turbulence.turb_param.Ri_st", "compute_c3 false")
-    if tree.number(f"{base}.cex", 1.44) != ce1 or tree.number(f"{base}.ce4", 0.0) != 0.0:
-        tree.unsupported(f"{base}.cex", "calib's k-epsilon has no separate cex / ce4 (internal-wave and wave-"
-                         "breaking terms)")  # fmt: skip
-    if tree.get(f"{base}.sig_peps", False):
-        tree.unsupported(f"{base}.sig_peps", "no Burchard (2001) wave-breaking sigma_epsilon in calib")
 
 
-def _gls(tree: _Tree, parameters: dict, length: str) -> str:
+def _gls(tree: _Tree, parameters: dict, closure: dict, stability: str, length: str) -> str:
+    """k-omega (omega equation) or a GLS member (gls: generic exponents m, n, p)."""
     if length == "omega":
-        base = "turbulence.kw"
-        names = {"cw1": "c_psi1", "cw2": "c_psi2", "cw3plus": "c_psi3_unstable", "sig_kw": "sigma_k", "sig_w": "sigma_psi"}
+        base, keys = "turbulence.kw", OMEGA_KEYS
         tree.ignore("turbulence.generic", "len_scale_method omega")
-        tree.ignore(f"{base}.cw3minus", "c3- from Ri_st")
         tree.ignore(f"{base}.cwx", "no separate cwx in calib")
         if tree.number(f"{base}.cw4", 0.15):
             tree.unsupported(f"{base}.cw4", "no cw4 (wave-breaking) term in calib's k-omega")
-        for key, target in names.items():
-            parameters[target] = tree.number(f"{base}.{key}")
-        return "k_omega"
-    base = "turbulence.generic"
-    tree.ignore("turbulence.kw", "len_scale_method gls")
-    m, n, p = (tree.number(f"{base}.gen_{k}", d) for k, d in (("m", 1.5), ("n", -1.0), ("p", 3.0)))
-    members = {(1.5, -1.0, 3.0): "k_epsilon", (0.5, -1.0, -1.0): "k_omega", (1.0, -0.67, 2.0): "gls_gen"}
-    name = members.get((m, n, p))
-    if name is None:
-        tree.unsupported(f"{base}.gen_m", f"GLS exponents m {m}, n {n}, p {p}: calib's gls closure sets them "
-                         "only in code; gls_gen used")  # fmt: skip
-        name = "gls_gen"
-    if tree.get(f"{base}.compute_param", False):
-        tree.unsupported(f"{base}.compute_param", "calib takes the GLS coefficients as given")
-    names = {"cpsi1": "c_psi1", "cpsi2": "c_psi2", "cpsi3plus": "c_psi3_unstable", "sig_kpsi": "sigma_k",
-             "sig_psi": "sigma_psi"}  # fmt: skip
-    if name != "k_epsilon":
-        for key, target in names.items():
-            parameters[target] = tree.number(f"{base}.{key}")
-    for key in ("cpsi3minus", "cpsix", "cpsi4", "gen_d", "gen_alpha", "gen_l"):
-        tree.ignore(f"{base}.{key}", "derived or unused by calib's GLS")
+        name = "k_omega"
+    else:
+        base, keys = "turbulence.generic", GENERIC_KEYS
+        tree.ignore("turbulence.kw", "len_scale_method gls")
+        m, n, p = (tree.number(f"{base}.gen_{k}", d) for k, d in (("m", 1.5), ("n", -1.0), ("p", 3.0)))
+        members = {(1.5, -1.0, 3.0): "k_epsilon", (0.5, -1.0, -1.0): "k_omega", (1.0, -0.67, 2.0): "gls_gen"}
+        name = members.get((m, n, p))
+        if name is None:
+            tree.unsupported(
+                f"{base}.gen_m",
+                f"GLS exponents m {m}, n {n}, p {p}: calib's gls closure sets them "
+                "only in code; gls_gen used",
+            )
+            name = "gls_gen"
+        if tree.get(f"{base}.compute_param", False):
+            tree.unsupported(f"{base}.compute_param", "calib takes the GLS coefficients as given")
+        for key in ("cpsix", "cpsi4", "gen_d", "gen_alpha", "gen_l"):
+            tree.ignore(f"{base}.{key}", "derived or unused by calib's GLS")
+        if name == "k_epsilon":
+            _keps(tree, parameters, closure, stability, base, keys)
+            return name
+    c = _coefficients(tree, base, keys)
+    parameters.update(
+        {
+            "c_psi1": c["c1"],
+            "c_psi2": c["c2"],
+            "c_psi3_unstable": c["c3plus"],
+            "sigma_k": c["sigma_k"],
+            "sigma_psi": c["sigma_psi"],
+        }
+    )
+    _c3(tree, parameters, closure, c["c3minus"], "c_psi3_stable", f"{base}.{keys['c3minus'][0]}")
+    closure["schmidt_psi"] = "parameter"
+    if tree.get(
+        "turbulence.turb_param.compute_kappa", True
+    ):  # log layer: kappa = c_mu0 (sigma_psi (c2 - c1))^½ / |n|
+        tree.ignore("turbulence.turb_param.kappa", "compute_kappa true")
+        exponent_n = 1.0 if name == "k_omega" else 0.67
+        kappa = C_MU0[stability] * math.sqrt(max(c["sigma_psi"] * (c["c2"] - c["c1"]), 0.0)) / exponent_n
+        parameters["von_karman"] = round(kappa, 5)
+    else:
+        parameters["von_karman"] = tree.number("turbulence.turb_param.kappa", 0.4)
     return name
 
 
 def _boundaries(tree: _Tree, closure: dict, parameters: dict) -> None:
-    upper = "law_of_the_wall" if tree.get("turbulence.bc.k_ubc", "neumann") == "dirichlet" else "log_layer_flux"
-    lower = "law_of_the_wall" if tree.get("turbulence.bc.k_lbc", "neumann") == "dirichlet" else "log_layer_flux"
+    upper = (
+        "law_of_the_wall" if tree.get("turbulence.bc.k_ubc", "neumann") == "dirichlet" else "log_layer_flux"
+    )
+    lower = (
+        "law_of_the_wall" if tree.get("turbulence.bc.k_lbc", "neumann") == "dirichlet" else "log_layer_flux"
+    )
     tree.get("turbulence.bc.psi_ubc")
     tree.get("turbulence.bc.psi_lbc")
     tree.get("turbulence.bc.lbc_type")
@@ -701,7 +890,9 @@ def _boundaries(tree: _Tree, closure: dict, parameters: dict) -> None:
             upper = "wave_breaking"
             parameters["surface.craig_banner_coefficient"] = tree.number("turbulence.turb_param.cw", 100.0)
         else:
-            tree.unsupported("turbulence.bc.ubc_type", "wave-breaking TKE injection: only calib's k_epsilon has it")
+            tree.unsupported(
+                "turbulence.bc.ubc_type", "wave-breaking TKE injection: only calib's k_epsilon has it"
+            )
     else:
         tree.ignore("turbulence.turb_param.cw", "ubc_type logarithmic")
     closure["surface"], closure["bottom"] = upper, lower
@@ -711,25 +902,33 @@ def _length_limits(tree: _Tree, parameters: dict) -> None:
     if tree.get("turbulence.turb_param.length_lim", True):
         parameters["galperin_limit"] = tree.number("turbulence.turb_param.galp", 0.27)
     else:
-        tree.unsupported("turbulence.turb_param.length_lim", "calib always applies the Galperin limit (1.0 "
-                         "is its weakest)")  # fmt: skip
+        tree.unsupported(
+            "turbulence.turb_param.length_lim", "calib always applies the Galperin limit (1.0 is its weakest)"
+        )
         parameters["galperin_limit"] = 1.0
         tree.ignore("turbulence.turb_param.galp", "length_lim false")
     k_min = tree.number("turbulence.turb_param.k_min", 1e-10)
     eps_min = tree.number("turbulence.turb_param.eps_min", 1e-12)
-    for name, value, lower, upper, key in (("k_min", k_min, 1e-14, 1e-6, "k_min"), ("epsilon_min", eps_min, 1e-16, 1e-8, "eps_min")):
+    for name, value, lower, upper, key in (
+        ("k_min", k_min, 1e-14, 1e-6, "k_min"),
+        ("epsilon_min", eps_min, 1e-16, 1e-8, "eps_min"),
+    ):
         if lower <= value <= upper:
             parameters[name] = value
         else:
-            tree.unsupported(f"turbulence.turb_param.{key}", f"{value} outside calib's bounds [{lower}, {upper}]; "
-                             "calib's default used")  # fmt: skip
+            tree.unsupported(
+                f"turbulence.turb_param.{key}",
+                f"{value} outside calib's bounds [{lower}, {upper}]; calib's default used",
+            )
 
 
 def _kpp(tree: _Tree) -> dict:
     base = "cvmix.surface_layer"
     closure: dict[str, Any] = {"name": "kpp"}
-    parameters = {"critical_richardson": tree.number(f"{base}.Ri_c", 0.3),
-                  "surface_layer_fraction": tree.number(f"{base}.surface_layer_extent", 0.1)}  # fmt: skip
+    parameters = {
+        "critical_richardson": tree.number(f"{base}.Ri_c", 0.3),
+        "surface_layer_fraction": tree.number(f"{base}.surface_layer_extent", 0.1),
+    }
     if not tree.get(f"{base}.use", True):
         tree.unsupported(f"{base}.use", "KPP without its surface layer: calib's kpp always has one")
     shapes = {"simple": "simple", "gradient": "match_gradient", "both": "match_both"}
@@ -742,9 +941,16 @@ def _kpp(tree: _Tree) -> dict:
         tree.unsupported(f"{base}.bulk_Ri_interp_type", f"{crossing}: calib has linear and quadratic")
     closure["crossing"] = crossing if crossing in ("linear", "quadratic") else "quadratic"
     closure["base"] = "enhanced" if tree.get(f"{base}.use_enhanced_diff", True) else "plain"
-    ekman, monin = tree.get(f"{base}.check_Ekman_length", False), tree.get(f"{base}.check_MonOb_length", False)
-    closure["stable_limit"] = {(False, False): "none", (True, False): "ekman", (False, True): "monin_obukhov",
-                               (True, True): "lmd94"}[(bool(ekman), bool(monin))]  # fmt: skip
+    ekman, monin = (
+        tree.get(f"{base}.check_Ekman_length", False),
+        tree.get(f"{base}.check_MonOb_length", False),
+    )
+    closure["stable_limit"] = {
+        (False, False): "none",
+        (True, False): "ekman",
+        (False, True): "monin_obukhov",
+        (True, True): "lmd94",
+    }[(bool(ekman), bool(monin))]
     langmuir = str(tree.get(f"{base}.langmuir_method", "none"))
     if langmuir not in ("none", "lwf16"):
         tree.unsupported(f"{base}.langmuir_method", f"{langmuir}: calib has none and lwf16 (li2016)")
@@ -765,7 +971,9 @@ def _kpp(tree: _Tree) -> dict:
         parameters["interior.shear_viscosity"] = tree.number(f"{interior}.shear.KPP_nu_zero", 0.005)
         parameters["interior.shear_richardson"] = tree.number(f"{interior}.shear.KPP_Ri_zero", 0.7)
         parameters["interior.background_viscosity"] = tree.number(f"{interior}.background.viscosity", 1e-4)
-        parameters["interior.background_diffusivity"] = tree.number(f"{interior}.background.diffusivity", 1e-5)
+        parameters["interior.background_diffusivity"] = tree.number(
+            f"{interior}.background.diffusivity", 1e-5
+        )
         parameters["interior.convective_diffusivity"] = tree.number(f"{interior}.convection.diffusivity", 1.0)
         for key in ("tidal_mixing", "double_diffusion"):
             if tree.get(f"{interior}.{key}.use", False):
@@ -806,7 +1014,9 @@ def _unsupported_models(tree: _Tree) -> None:
     tree.ignore("mimic_3d.int_pressure", "int_pressure type none")
     tree.ignore("mimic_3d.w", "no vertical velocity")
     if tree.has("o2"):
-        tree.ignore("o2", "FABM oxygen input") if not tree.get("fabm.use", False) else tree.unsupported("o2", "FABM input")
+        tree.ignore("o2", "FABM oxygen input") if not tree.get("fabm.use", False) else tree.unsupported(
+            "o2", "FABM input"
+        )
     for section in ("waves", "us", "stokes_drift"):
         if tree.has(section):
             tree.unsupported(section, f"{section}: not used by calib")

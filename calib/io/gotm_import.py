@@ -16,7 +16,7 @@ converted and the conversion recorded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from calib.common.errors import DataError
-from calib.common.vocabulary import FORCING, METEOROLOGY, VARIABLES
+from calib.common.vocabulary import METEOROLOGY, VARIABLES
 from calib.io.conventions import gotm_heat_flux_to_calib, looks_like_kelvin
 from calib.io.gotm import read_gotm_profiles, read_gotm_timeseries
 from calib.io.gotm_case import BULK, GotmSetup, Input, read_gotm_yaml, relative, write_case_yaml
@@ -42,18 +42,30 @@ class Role:
 
 
 ROLES: dict[str, Role] = {
-    "temperature": Role("profile", ("T",), ("t_prof.dat", "tprof.dat", "t_prof_file.dat", "temp_prof.dat", "tempprof.dat")),
-    "salinity": Role("profile", ("S",), ("s_prof.dat", "sprof.dat", "s_prof_file.dat", "salt_prof.dat", "saltprof.dat")),
+    "temperature": Role(
+        "profile", ("T",), ("t_prof.dat", "tprof.dat", "t_prof_file.dat", "temp_prof.dat", "tempprof.dat")
+    ),
+    "salinity": Role(
+        "profile", ("S",), ("s_prof.dat", "sprof.dat", "s_prof_file.dat", "salt_prof.dat", "saltprof.dat")
+    ),
     "epsilon": Role("profile", ("epsilon",), ("eps_prof.dat", "epsprof.dat", "epsilon_prof.dat", "eps.dat")),
-    "heat_flux": Role("series", ("heat_flux",), ("heat_flux.dat", "heatflux.dat", "heatflux_file.dat", "heat.dat")),
-    "momentum_flux": Role("series", ("wind_stress_x", "wind_stress_y"),
-                          ("momentum_flux.dat", "momentumflux.dat", "momentumflux_file.dat", "tau.dat")),
+    "heat_flux": Role(
+        "series", ("heat_flux",), ("heat_flux.dat", "heatflux.dat", "heatflux_file.dat", "heat.dat")
+    ),
+    "momentum_flux": Role(
+        "series",
+        ("wind_stress_x", "wind_stress_y"),
+        ("momentum_flux.dat", "momentumflux.dat", "momentumflux_file.dat", "tau.dat"),
+    ),
     "tx": Role("series", ("wind_stress_x",), ("tx.dat",)),
     "ty": Role("series", ("wind_stress_y",), ("ty.dat",)),
     "shortwave": Role("series", ("shortwave",), ("swr.dat", "swr_file.dat", "swrad.dat", "shortwave.dat")),
     "freshwater_flux": Role("series", ("freshwater_flux",), ("pme.dat", "pme_file.dat", "p_e.dat")),
-    "meteo": Role("series", ("wind_x", "wind_y", "air_pressure", "air_temperature", "humidity", "cloud_cover"),
-                  ("meteo.dat", "meteo_file.dat", "meteofile.dat")),
+    "meteo": Role(
+        "series",
+        ("wind_x", "wind_y", "air_pressure", "air_temperature", "humidity", "cloud_cover"),
+        ("meteo.dat", "meteo_file.dat", "meteofile.dat"),
+    ),
     "wind": Role("series", ("wind_x", "wind_y"), ("u10.dat", "wind.dat", "u10v10.dat")),
     "wind_x": Role("series", ("wind_x",), ()),
     "wind_y": Role("series", ("wind_y",), ()),
@@ -65,23 +77,46 @@ ROLES: dict[str, Role] = {
     "precipitation": Role("series", ("precipitation",), ("precip.dat", "precipitation.dat")),
     "sst": Role("series", ("SST",), ("sst.dat", "sst_file.dat")),
     "sss": Role("series", ("SSS",), ("sss.dat", "sss_file.dat")),
-}  # fmt: skip
+}
 """Role -> kind, the calib name of each value column, GOTM's common file names for it."""
 
-GOTM_FILES = {role: (spec.file_names[0], role == "temperature") for role, spec in ROLES.items() if spec.file_names}
+GOTM_FILES = {
+    role: (spec.file_names[0], role == "temperature") for role, spec in ROLES.items() if spec.file_names
+}
 """Role -> (standard file name, required?) (kept for the command line's file-name lookup)."""
 
 SINGLE = {  # a value name -> the setup input role it fills
-    "wind_stress_x": "tx", "wind_stress_y": "ty", "wind_x": "wind_x", "wind_y": "wind_y",
-    "air_pressure": "air_pressure", "air_temperature": "air_temperature", "humidity": "humidity",
+    "wind_stress_x": "tx",
+    "wind_stress_y": "ty",
+    "wind_x": "wind_x",
+    "wind_y": "wind_y",
+    "air_pressure": "air_pressure",
+    "air_temperature": "air_temperature",
+    "humidity": "humidity",
     "cloud_cover": "cloud_cover",
-}  # fmt: skip
+}
 FLUX_ROLES = ("heat_flux", "tx", "ty", "shortwave", "freshwater_flux")
-METEO_ROLES = ("wind_x", "wind_y", "air_temperature", "humidity", "air_pressure", "longwave", "cloud_cover",
-               "precipitation", "shortwave")  # fmt: skip
-SST_ATTRS = {"units": "degree_Celsius", "long_name": "sea surface temperature", "standard_name": "sea_surface_temperature"}
-EPSILON_ATTRS = {"units": "m2 s-3", "long_name": "TKE dissipation rate",
-                 "standard_name": "specific_turbulent_kinetic_energy_dissipation_in_sea_water"}  # fmt: skip
+METEO_ROLES = (
+    "wind_x",
+    "wind_y",
+    "air_temperature",
+    "humidity",
+    "air_pressure",
+    "longwave",
+    "cloud_cover",
+    "precipitation",
+    "shortwave",
+)
+SST_ATTRS = {
+    "units": "degree_Celsius",
+    "long_name": "sea surface temperature",
+    "standard_name": "sea_surface_temperature",
+}
+EPSILON_ATTRS = {
+    "units": "m2 s-3",
+    "long_name": "TKE dissipation rate",
+    "standard_name": "specific_turbulent_kinetic_energy_dissipation_in_sea_water",
+}
 EXTRA_ATTRS = {
     "pressure_gradient_x": {"units": "1", "long_name": "eastward slope of the sea surface d(eta)/dx"},
     "pressure_gradient_y": {"units": "1", "long_name": "northward slope of the sea surface d(eta)/dy"},
@@ -146,7 +181,7 @@ def _setup(source, files: Mapping | None, latitude, longitude) -> GotmSetup:
     for role, value in mapping.items():
         if role not in ROLES:
             raise DataError(f"unknown GOTM file role {role!r}; roles are {', '.join(ROLES)}")
-        path, column = (value if isinstance(value, tuple) else (value, 1))
+        path, column = value if isinstance(value, tuple) else (value, 1)
         given.update(_inputs_of(role, Path(path), int(column)))
     yaml_path = None
     if source is not None:
@@ -169,8 +204,10 @@ def _setup(source, files: Mapping | None, latitude, longitude) -> GotmSetup:
         setup.name = Path(source).resolve().name if source is not None else "gotm_case"
         setup.inputs = {**(_found_by_name(source) if source is not None else {}), **given}
         _methods_from_files(setup)
-        setup.notes.append("no gotm.yaml: GOTM's defaults (TEOS-10, Jerlov I, k-epsilon); shortwave used as given "
-                           "(albedo 0); grid from the deepest observation")  # fmt: skip
+        setup.notes.append(
+            "no gotm.yaml: GOTM's defaults (TEOS-10, Jerlov I, k-epsilon); shortwave used as given "
+            "(albedo 0); grid from the deepest observation"
+        )
     if latitude is not None:
         setup.latitude = float(latitude)
     if longitude is not None:
@@ -183,8 +220,16 @@ def _methods_from_files(setup: GotmSetup) -> None:
     inputs = setup.inputs
     if any(role in inputs for role in ("heat_flux", "tx", "ty")):
         setup.flux_method = "off"
-        for role in ("wind_x", "wind_y", "air_temperature", "humidity", "air_pressure", "longwave", "cloud_cover",
-                     "precipitation"):  # fmt: skip
+        for role in (
+            "wind_x",
+            "wind_y",
+            "air_temperature",
+            "humidity",
+            "air_pressure",
+            "longwave",
+            "cloud_cover",
+            "precipitation",
+        ):
             inputs.pop(role, None)
         return
     if "wind_x" in inputs or "air_temperature" in inputs:
@@ -201,8 +246,10 @@ def _check_files(setup: GotmSetup) -> None:
     needed = ["temperature"] if "temperature" not in setup.initial else []
     if setup.flux_method == "off":
         if setup.source is None and not any(r in setup.inputs for r in ("heat_flux", "tx", "ty")):
-            raise DataError("no heat_flux or momentum_flux file (heat_flux.dat, momentum_flux.dat ...) and no "
-                            "meteorology (u10.dat, airt.dat ...); give them as ROLE=PATH[:COLUMN]")  # fmt: skip
+            raise DataError(
+                "no heat_flux or momentum_flux file (heat_flux.dat, momentum_flux.dat ...) and no "
+                "meteorology (u10.dat, airt.dat ...); give them as ROLE=PATH[:COLUMN]"
+            )
     else:
         needed += ["wind_x", "wind_y", "air_temperature", "humidity"]
         needed.append("longwave" if setup.longwave_method == "net" else "cloud_cover")
@@ -213,14 +260,16 @@ def _check_files(setup: GotmSetup) -> None:
     for role, value in setup.inputs.items():
         if value is not None and value.file is not None and not value.file.is_file():
             where = f" (set by {value.key} in {setup.source})" if value.key and setup.source else ""
-            raise DataError(f"{role}: file {value.file} not found{where}; give it as {_cli_role(role)}=PATH[:COLUMN]")
+            raise DataError(
+                f"{role}: file {value.file} not found{where}; give it as {_cli_role(role)}=PATH[:COLUMN]"
+            )
 
 
 def _file_names(role: str) -> tuple[str, ...]:
     for name, spec in ROLES.items():
-        if role == name or (len(spec.names) > 1 and role in {SINGLE.get(n) for n in spec.names}):
-            if spec.file_names:
-                return spec.file_names
+        fills = role == name or (len(spec.names) > 1 and role in {SINGLE.get(n) for n in spec.names})
+        if fills and spec.file_names:
+            return spec.file_names
     return ()
 
 
@@ -286,11 +335,15 @@ def _observations(setup: GotmSetup, start, end) -> xr.Dataset:
         parts.append(_series(sst, "SST").to_dataset())
         label = label or str(sst.file)
     if not parts:
-        raise DataError("temperature: no profile file (t_prof.dat ...) and no SST or epsilon file; give one "
-                        "as temperature=PATH[:COLUMN]")  # fmt: skip
+        raise DataError(
+            "temperature: no profile file (t_prof.dat ...) and no SST or epsilon file; give one "
+            "as temperature=PATH[:COLUMN]"
+        )
     obs = _crop(xr.merge(parts, join="outer", combine_attrs="drop"), start, end, label)
     if "T" in obs and looks_like_kelvin(obs["T"].values):
-        raise DataError(f"{setup.inputs['temperature'].file}: T looks like kelvin; convert to degC (T - 273.15)")
+        raise DataError(
+            f"{setup.inputs['temperature'].file}: T looks like kelvin; convert to degC (T - 273.15)"
+        )
     if "SST" in obs and looks_like_kelvin(obs["SST"].values):
         raise DataError(f"{sst.file}: SST looks like kelvin; convert to degC (SST - 273.15)")
     for name in obs.data_vars:
@@ -361,12 +414,21 @@ def _forcing(setup: GotmSetup, start, end) -> tuple[xr.Dataset | None, dict[str,
             constants[name] = float(value.constant) * value.scale_factor + value.offset
         else:
             series[name] = _units(name, _series(value, name), setup, value.file)
+        if name == "precipitation" and float(np.nanmin(series.get(name, constants.get(name, 0.0)))) < 0.0:
+            series.pop(name, None), constants.pop(name, None)
+            setup.unsupported.append(
+                f"{value.key or 'precipitation'}.file = {value.file.name if value.file else value.constant}: "
+                "negative values (P - E, not a precipitation); calib's bulk formulae subtract their own "
+                "evaporation, so no precipitation is used"
+            )
     if not series:
         return None, constants
     label = str(next(v.file for r in _forcing_roles(setup) if (v := _forcing_input(setup, r)) and v.file))
     forcing = _on_common_time(series)
     if setup.flux_method == "off" and "freshwater_flux" not in forcing and "freshwater_flux" not in constants:
-        forcing["freshwater_flux"] = (0.0 * forcing[next(iter(series))]).assign_attrs(_attrs("freshwater_flux"))
+        forcing["freshwater_flux"] = (0.0 * forcing[next(iter(series))]).assign_attrs(
+            _attrs("freshwater_flux")
+        )
     forcing["time"].attrs = dict(TIME_ATTRS)
     return _crop(forcing, start, end, label), constants
 
@@ -412,15 +474,21 @@ def _time_plan(setup: GotmSetup, obs: xr.Dataset, forcing: xr.Dataset | None, st
     interval = max(dt, round(interval / dt) * dt)
     total = float((stop - begin) / np.timedelta64(1, "s"))
     if total <= 0:
-        raise DataError(f"time: stop {stop} is not after start {begin}; check time.start/stop or --start/--end")
+        raise DataError(
+            f"time: stop {stop} is not after start {begin}; check time.start/stop or --start/--end"
+        )
     count = int(total // interval)
     if count == 0:
         interval = max(dt, (total // dt) * dt)
         count = 1
     if count * interval < total:
         setup.notes.append(f"duration {total:g} s cut to {count * interval:g} s (whole output intervals)")
-    return {"start": str(begin), "dt": f"{dt:g} s", "duration": f"{count * interval:g} s",
-            "output_interval": f"{interval:g} s"}  # fmt: skip
+    return {
+        "start": str(begin),
+        "dt": f"{dt:g} s",
+        "duration": f"{count * interval:g} s",
+        "output_interval": f"{interval:g} s",
+    }
 
 
 def _grid(setup: GotmSetup, obs: xr.Dataset) -> dict:
@@ -433,8 +501,15 @@ def _grid(setup: GotmSetup, obs: xr.Dataset) -> dict:
     return {"depth": depth, "nz": int(min(max(depth, 10), 500))}
 
 
-def case_document(setup: GotmSetup, paths: dict[str, Path], obs: xr.Dataset, forcing: xr.Dataset | None,
-                  constants: dict[str, float], start, end) -> dict[str, Any]:  # fmt: skip
+def case_document(
+    setup: GotmSetup,
+    paths: dict[str, Path],
+    obs: xr.Dataset,
+    forcing: xr.Dataset | None,
+    constants: dict[str, float],
+    start,
+    end,
+) -> dict[str, Any]:
     """The case YAML as a mapping, with the keys of docs/case-format.md, paths relative to the case."""
     folder = paths["case"].parent
     obs_file, forcing_file = relative(paths["observations"], folder), relative(paths["forcing"], folder)
@@ -452,7 +527,10 @@ def case_document(setup: GotmSetup, paths: dict[str, Path], obs: xr.Dataset, for
     initial.update(setup.initial)
     document["initial"] = initial
     document["equation_of_state"] = dict(setup.equation_of_state)
-    forcing_doc: dict[str, Any] = {"latitude": float(setup.latitude or 0.0), "longitude": float(setup.longitude or 0.0)}
+    forcing_doc: dict[str, Any] = {
+        "latitude": float(setup.latitude or 0.0),
+        "longitude": float(setup.longitude or 0.0),
+    }
     if setup.flux_method == "off":
         for name in ("wind_stress_x", "wind_stress_y", "heat_flux", "freshwater_flux", "shortwave"):
             value = series(name)
@@ -501,9 +579,12 @@ def case_document(setup: GotmSetup, paths: dict[str, Path], obs: xr.Dataset, for
 
 def _header(setup: GotmSetup, paths: dict[str, Path]) -> list[str]:
     source = setup.source or "GOTM text files"
-    lines = [f"Imported by `calib import gotm` from {source}.",
-             f"Observations: {paths['observations'].name}; forcing: {paths['forcing'].name} (fluxes positive into the ocean).",
-             "GOTM's heat flux and net longwave (< 0 = loss) are calib's into-ocean sign: kept as they are."]  # fmt: skip
+    lines = [
+        f"Imported by `calib import gotm` from {source}.",
+        f"Observations: {paths['observations'].name}; forcing: {paths['forcing'].name} "
+        "(fluxes positive into the ocean).",
+        "GOTM's heat flux and net longwave (< 0 = loss) are calib's into-ocean sign: kept as they are.",
+    ]
     if setup.notes:
         lines.append("Conversions and assumptions:")
         lines += [f"  - {note}" for note in setup.notes]
@@ -554,16 +635,27 @@ def import_gotm_case(
     finish = end if end is not None else setup.stop
     obs = _observations(setup, begin, finish)
     forcing, constants = _forcing(setup, begin, finish)
-    common = {**_site_attrs(setup.latitude, setup.longitude), "Conventions": "CF-1.8",
-              "sign_convention": SIGN_CONVENTION}  # fmt: skip
+    common = {
+        **_site_attrs(setup.latitude, setup.longitude),
+        "Conventions": "CF-1.8",
+        "sign_convention": SIGN_CONVENTION,
+    }
     sources = sorted({v.file.name for v in setup.inputs.values() if v is not None and v.file is not None})
     title = setup.title or (f"GOTM case {setup.name}" if setup.source else "GOTM text files")
-    common.update({"title": title, "summary": f"imported by calib import gotm from {setup.source or 'GOTM files'}",
-                   "source_files": ", ".join(sources), **(attrs or {})})  # fmt: skip
+    common.update(
+        {
+            "title": title,
+            "summary": f"imported by calib import gotm from {setup.source or 'GOTM files'}",
+            "source_files": ", ".join(sources),
+            **(attrs or {}),
+        }
+    )
     obs.attrs = {**common, "conversions": "none: GOTM z (m, negative down) kept as height"}
     if forcing is None:  # constants only: a two-record file keeps the forcing file readable
         times = np.array([obs["time"].values[0], obs["time"].values[-1]])
-        forcing = xr.Dataset({k: ("time", [v, v], _attrs(k)) for k, v in constants.items()}, coords={"time": times})
+        forcing = xr.Dataset(
+            {k: ("time", [v, v], _attrs(k)) for k, v in constants.items()}, coords={"time": times}
+        )
         forcing["time"].attrs = dict(TIME_ATTRS)
     if "T" in obs or "S" in obs:
         observed, forced = obs["time"].values, forcing["time"].values
@@ -571,15 +663,20 @@ def import_gotm_case(
             label = setup.inputs["temperature"].file if "temperature" in setup.inputs else "observations"
             raise DataError(
                 f"{label}: no time overlap with the forcing (profiles {observed[0]!s:.19} to "
-                f"{observed[-1]!s:.19}, fluxes {forced[0]!s:.19} to {forced[-1]!s:.19}); give files of one period"
+                f"{observed[-1]!s:.19}, fluxes {forced[0]!s:.19} to {forced[-1]!s:.19}); "
+                "give files of one period"
             )
-    forcing.attrs = {**common, "conversions": "; ".join(setup.notes) or "none: GOTM's signs and units are calib's"}
+    forcing.attrs = {
+        **common,
+        "conversions": "; ".join(setup.notes) or "none: GOTM's signs and units are calib's",
+    }
     paths = {"observations": Path(out_obs), "forcing": Path(out_forcing)}
     document = None
     if out_case is not None:
         paths["case"] = Path(out_case)
-        document = case_document(setup, paths, obs, None if not len(forcing.data_vars) else forcing, constants,
-                                 start, end)  # fmt: skip
+        document = case_document(
+            setup, paths, obs, None if not len(forcing.data_vars) else forcing, constants, start, end
+        )
     written = _write_pair((obs, "float32"), (forcing, "float32"), (out_obs, out_forcing), force)
     case_path = None
     if document is not None:
@@ -612,8 +709,18 @@ def import_gotm(
     Returns:
         (observation path, forcing path).
     """
-    result = import_gotm_case(directory_or_files, out_obs, out_forcing, None, start, end, latitude=latitude,
-                              longitude=longitude, attrs=attrs, force=force)  # fmt: skip
+    result = import_gotm_case(
+        directory_or_files,
+        out_obs,
+        out_forcing,
+        None,
+        start,
+        end,
+        latitude=latitude,
+        longitude=longitude,
+        attrs=attrs,
+        force=force,
+    )
     return result.observations, result.forcing
 
 
