@@ -371,3 +371,34 @@ def test_command_line_reports_what_is_not_modelled(tmp_path):
     text = (out / "x.yaml").read_text()
     assert "observations: x_obs.nc" in text and "file: ../x_forcing.nc" in text  # relative to the case
     assert dataclasses.asdict(load_case(out / "x.yaml").initial.T)["type"] == "observations"
+
+
+def test_penetrating_buoyancy_flux_becomes_shortwave_with_the_les_extinction(tmp_path):
+    extra = {"penetrating_buoyancy_flux": -2.0e-7, "first_light_penetration_fraction": 0.6,
+             "first_light_penetration_scale": 1.0, "second_light_penetration_scale": 20.0}  # fmt: skip
+    source = catke_suite_jld2(tmp_path / "les.jld2", extra_parameters=extra)
+    _, forcing_path, case_path, _ = imported(tmp_path, source)
+    forcing = xr.load_dataset(forcing_path)
+    # upward flux -2e-7 m2 s-3 = heat into the ocean: 1027 * 3985 * 2e-7 / (9.81 * 2e-4) = 417.2 W m-2
+    assert float(forcing.shortwave[0]) == pytest.approx(417.19, abs=0.01)
+    model = build(load_case(case_path)).model
+    fluxes = model.forcing.surface_fluxes(0, model.dt, 35.0, model.eos)
+    assert float(fluxes.buoyancy) == pytest.approx(-(BUOYANCY_FLUX - 2.0e-7), rel=1e-12)  # surface + light
+    # LES: I(z) = I0 (0.6 exp(z / 1 m) + 0.4 exp(z / 20 m)); the top cell (to -6.16 m) takes 1 - I(-6.16) / I0
+    heating = np.asarray(model.forcing.heating(0, model.dt, model.grid))
+    top = FACES[-2]
+    assert heating[-1] == pytest.approx(
+        1.0 - (0.6 * math.exp(top / 1.0) + 0.4 * math.exp(top / 20.0)), rel=1e-9
+    )
+
+
+def test_a_buoyancy_flux_against_the_les_budget_is_flagged(tmp_path):
+    # the synthetic LES loses buoyancy at the top; b_sfc = +1.2e-7 read into the ocean would warm it
+    source = netcdf_export(tmp_path / "les.nc", b_sfc=+1.2e-7)
+    _, _, case_path, notes = imported(tmp_path, source)
+    assert any(n.startswith("check: the LES buoyancy content changes by -") for n in notes), notes
+    assert "# Check: the LES buoyancy content" in case_path.read_text()
+    consistent = netcdf_export(tmp_path / "ok.nc", b_sfc=-1.2e-7)
+    for name in ("les_obs.nc", "les_forcing.nc", "les.yaml"):
+        (tmp_path / name).unlink()
+    assert not [n for n in imported(tmp_path, consistent)[3] if n.startswith("check:")]

@@ -261,6 +261,29 @@ def _not_modelled(
     return missing
 
 
+def buoyancy_budget_check(observations: xr.Dataset, parameters: dict) -> str | None:
+    """A warning when the LES buoyancy content changes against the sign of its surface fluxes.
+
+    Over the run, the depth integral of b changes by -(B + I0) * duration (B: surface, I0:
+    penetrating buoyancy flux, both positive upward) plus what the bottom sponge and the bottom
+    gradient condition add, which are small while the boundary layer stays off the bottom. A
+    change of the opposite sign and at least a quarter of the size says the flux sign was
+    probably read wrongly (the NetCDF export's b_sfc has no sign convention of its own).
+    """
+    if "b" not in observations or not isinstance(parameters.get("buoyancy_flux"), int | float):
+        return None
+    seconds = (observations["time"].values[-1] - observations["time"].values[0]) / np.timedelta64(1, "s")
+    expected = -(float(parameters["buoyancy_flux"]) + _penetrating(parameters)) * seconds
+    b, dz = observations["b"].values, np.diff(observations["z_face"].values)
+    change = float(np.sum((b[-1] - b[0]) * dz))
+    if expected == 0.0 or np.sign(change) == np.sign(expected) or abs(change) < 0.25 * abs(expected):
+        return None
+    return (
+        f"the LES buoyancy content changes by {change:.3g} m2 s-2 over the run, but the surface fluxes "
+        f"give {expected:.3g} m2 s-2: check the sign of the buoyancy flux (b_sfc) in the file"
+    )
+
+
 def _time_plan(seconds: np.ndarray, path: Path, note: Note) -> dict[str, float]:
     """dt, output_interval (the LES save interval) and duration (the LES length), in s."""
     if seconds.size < 2:
@@ -441,6 +464,11 @@ def import_lesbrary(
     else:
         obs, forcing, dtype, eos, missing = _buoyancy_suite(path, observations, parameters, extinction)
         kind = "buoyancy"
+    checks = (
+        [check] if kind == "buoyancy" and (check := buoyancy_budget_check(observations, parameters)) else []
+    )
+    for line in checks:
+        note(f"check: {line}")
     f = parameters.get("coriolis_parameter", 0.0)
     f = float(f) if isinstance(f, int | float) else 0.0
     latitude = latitude_of(f, path)
@@ -465,6 +493,7 @@ def import_lesbrary(
             "g2": float(parameters.get("second_light_penetration_scale", 20.0)),
         }
     header = _header(path, kind, parameters, eos, latitude, f, missing, closure)
+    header += [f"Check: {line}" for line in checks]
     text = case_text(
         name=str(parameters.get("name") or path.stem).replace("/", "_") or path.stem,
         description=f"LESbrary {parameters.get('name', path.stem)} ({kind} LES) imported from {path.name}",
