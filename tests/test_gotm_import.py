@@ -492,6 +492,7 @@ def test_unknown_and_unsupported_settings_are_listed_not_dropped(tmp_path):
 def test_command_line_role_with_column_overrides_the_yaml(tmp_path):
     write_small_case(tmp_path)
     (tmp_path / "other.txt").write_text(series_text([0.0] * 9, [5.0] * 9, [50.0] * 9))
+    (tmp_path / "dissipation.txt").write_text("2001-06-01 03:00:00 2 2\n-2.0 1e-6\n-8.0 1e-8\n")
     out = tmp_path / "out"
     out.mkdir()
     arguments = [
@@ -499,6 +500,7 @@ def test_command_line_role_with_column_overrides_the_yaml(tmp_path):
         "gotm",
         str(tmp_path),
         f"shortwave={tmp_path / 'other.txt'}:3",
+        f"epsilon={tmp_path / 'dissipation.txt'}",
         "--out-obs",
         str(out / "o.nc"),
         "--out-forcing",
@@ -509,6 +511,9 @@ def test_command_line_role_with_column_overrides_the_yaml(tmp_path):
     result = runner.invoke(app, arguments)
     assert result.exit_code == 0, result.output
     np.testing.assert_allclose(xr.load_dataset(out / "f.nc").shortwave.values, 50.0)  # column 3 of other.txt
+    epsilon = xr.load_dataset(out / "o.nc").epsilon
+    assert epsilon.attrs["units"] == "m2 s-3" and epsilon.dims == ("time", "z")
+    assert float(epsilon.sel(z=-2.0).dropna("time")[0]) == pytest.approx(1e-6, rel=1e-6)
     bad = runner.invoke(
         app, ["import", "gotm", str(tmp_path / "stress.txt"), "--out-obs", "a.nc", "--out-forcing", "b.nc"]
     )

@@ -230,15 +230,38 @@ def _methods_from_files(setup: GotmSetup) -> None:
             "cloud_cover",
             "precipitation",
         ):
-            inputs.pop(role, None)
+            if role in inputs:
+                setup.notes.append(
+                    f"{inputs.pop(role).file.name} ({role}): not used, the fluxes are prescribed"
+                )
         return
     if "wind_x" in inputs or "air_temperature" in inputs:
         setup.flux_method = "fairall"
         setup.longwave_method = "net" if "longwave" in inputs else "clark"
-        if "longwave" in inputs:
-            inputs.pop("cloud_cover", None)
+        if "longwave" in inputs and "cloud_cover" in inputs:
+            setup.notes.append(
+                f"{inputs.pop('cloud_cover').file.name} (cloud_cover): not used, longwave is given"
+            )
         setup.humidity_type = "specific"
         setup.notes.append("no gotm.yaml: bulk formulae (COARE 3.5); humidity taken as specific (kg kg-1)")
+
+
+def _report_unused(setup: GotmSetup) -> None:
+    """Inputs found or given that the chosen methods do not read: noted, SSS listed as unsupported."""
+    read = {"temperature", "salinity", "epsilon", "sst"} | set(_forcing_roles(setup))
+    for role in list(setup.inputs):
+        value = setup.inputs[role]
+        if role in read or value is None:
+            continue
+        setup.inputs.pop(role)
+        if role == "sss":
+            if not value.key:  # gotm.yaml's surface.sss is listed by read_gotm_yaml
+                setup.unsupported.append(
+                    f"sss = {value.file.name}: not imported (calib has no surface-salinity observation; "
+                    "use the S profiles)"
+                )
+        elif value.file is not None:
+            setup.notes.append(f"{value.file.name} ({role}): not used by the chosen methods")
 
 
 def _check_files(setup: GotmSetup) -> None:
@@ -628,6 +651,7 @@ def import_gotm_case(
     from calib.io.files import check_outputs
 
     setup = _setup(source, files, latitude, longitude)
+    _report_unused(setup)
     outputs = [out_obs, out_forcing] + ([out_case] if out_case is not None else [])
     check_outputs(*outputs, force=force)
     _check_files(setup)
