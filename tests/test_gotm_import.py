@@ -533,3 +533,46 @@ def test_command_line_role_with_column_overrides_the_yaml(tmp_path):
     )
     assert missing.exit_code != 0
     assert "heat_flux: file nowhere.dat not found" in " ".join(missing.output.split())
+
+
+def test_relaxation_layers_two_layer_profile_zoomed_grid_and_linearised_teos10(tmp_path):
+    from calib.config import load_case
+    from calib.config.build import build
+
+    write_small_case(tmp_path)
+    text = (
+        SMALL_YAML.replace("   ddu: 0.0\n   ddl: 0.0\n", "   ddu: 1.5\n   ddl: 0.5\n")
+        .replace(
+            "      tau: 864000.0\n",
+            "      tau: 1.0e15\n      tau_s: 3600.0\n      h_s: 5.0\n      tau_b: 7200.0\n      h_b: 10.0\n",
+        )
+        .replace(
+            "salinity:\n   method: constant\n",
+            "salinity:\n   method: two_layer\n   two_layer: {z_s: 10.0, s_s: 34.0, z_b: 30.0, s_b: 35.0}\n",
+        )
+        .replace("method: linear_custom", "method: linear_teos-10")
+    )
+    (tmp_path / "gotm.yaml").write_text(text)
+    result = import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "c.yaml")
+    case = yaml.safe_load(result.case.read_text())
+    assert case["relaxation"]["T"] == {
+        "observations": "o.nc",
+        "variable": "T",
+        "timescale": "1e+15 s",
+        "surface_layer": {"thickness": 5.0, "timescale": "3600 s"},
+        "bottom_layer": {"thickness": 10.0, "timescale": "7200 s"},
+    }
+    # two_layer: 34 above 10 m, rising 0.05 per m to 35 at 30 m (calib's mixed_layer keeps the gradient below)
+    assert case["initial"]["S"] == {"type": "mixed_layer", "surface": 34.0, "depth": 10.0, "gradient": -0.05}
+    assert any(item.startswith("salinity.two_layer.s_b = 35.0") for item in result.unsupported)
+    levels = case["grid"]["levels"]
+    assert len(levels) == 41 and levels[0] == 0.0 and levels[-1] == pytest.approx(40.0)
+    assert levels[1] - levels[0] < 40.0 / 40  # zoomed toward the surface
+    eos = case["equation_of_state"]
+    # TEOS-10 at CT = 12 degC, SA = 35 g/kg, p = 0 (gsw.alpha, gsw.beta: 1.85825e-4 K-1, 7.48975e-4 kg g-1)
+    assert eos["type"] == "linear"
+    assert eos["alpha"] == pytest.approx(1.85825e-4, rel=1e-5) and eos["beta"] == pytest.approx(
+        7.48975e-4, rel=1e-5
+    )
+    assert eos["heat_capacity"] == pytest.approx(3991.86795711963)
+    build(load_case(result.case))
