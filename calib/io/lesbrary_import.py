@@ -344,7 +344,12 @@ def case_text(
 ) -> str:
     """The case YAML (keys of docs/case-format.md); `header` lines become the leading comment."""
     levels = [_fmt(z) for z in faces]
-    rows = [", ".join(levels[i : i + 8]) for i in range(0, len(levels), 8)]
+    rows: list[str] = []
+    for level in levels:  # rows of at most ~90 characters
+        if rows and len(rows[-1]) + len(level) < 88:
+            rows[-1] += f", {level}"
+        else:
+            rows.append(level)
     eos_items = {"type": "linear", "rho0": REFERENCE_DENSITY, **eos}
     if _eos_supports("heat_capacity"):
         eos_items["heat_capacity"] = HEAT_CAPACITY
