@@ -402,3 +402,11 @@ def test_a_buoyancy_flux_against_the_les_budget_is_flagged(tmp_path):
     for name in ("les_obs.nc", "les_forcing.nc", "les.yaml"):
         (tmp_path / name).unlink()
     assert not [n for n in imported(tmp_path, consistent)[3] if n.startswith("check:")]
+
+
+def test_unknown_closure_is_refused_before_writing(tmp_path):
+    source = catke_suite_jld2(tmp_path / "les.jld2")
+    arguments = ["--out-obs", str(tmp_path / "x_obs.nc"), "--out-forcing", str(tmp_path / "x_forcing.nc")]
+    result = runner.invoke(app, ["import", "lesbrary", str(source), *arguments, "--closure", "catk"])
+    assert result.exit_code == 2 and "--closure catk: unknown closure; choose one of" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["les.jld2"]
