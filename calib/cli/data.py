@@ -143,7 +143,8 @@ def import_gotm(
     folder, files = _gotm_sources(sources)
     if out_case is None:
         out_case = out_obs.parent / f"{_gotm_case_name(folder, files)}.yaml"
-    report.detail(f"reading {folder or ''} {files or ''}")
+    given = ", ".join(f"{role}={path}:{column}" for role, (path, column) in files.items())
+    report.detail(f"reading {', '.join(str(x) for x in (folder, given) if x)}")
     begin, finish = _date("--start", start), _date("--end", end)
     result = import_gotm_case(folder, out_obs, out_forcing, out_case, begin, finish, files=files,
                               latitude=latitude, longitude=longitude, attrs=_attributes(attr or []),
