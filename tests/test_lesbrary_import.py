@@ -77,7 +77,7 @@ def faces_with_halos(faces, halo=HALO):
     return np.concatenate([below, faces, above])
 
 
-def catke_suite_jld2(path: Path, *, grid_layout="old", state="b", extra_parameters=None) -> Path:
+def catke_suite_jld2(path: Path, *, grid_layout="old", state="b", extra_parameters=None, offset=0.0) -> Path:
     """A small file laid out like LESbrary.jl's three_layer_constant_fluxes statistics
     (JLD2OutputWriter with_halos = true, BuoyancyTracer, passive tracer c)."""
     with h5py.File(path, "w") as f:
@@ -90,7 +90,7 @@ def catke_suite_jld2(path: Path, *, grid_layout="old", state="b", extra_paramete
         for key, seconds in zip(ITERATIONS, SECONDS, strict=True):
             f[f"timeseries/t/{key}"] = seconds
             profiles = {
-                "b": three_layer_buoyancy(CENTERS, seconds),
+                "b": three_layer_buoyancy(CENTERS, seconds) + offset,
                 "u": 0.01 * (seconds / 600.0) * np.exp(CENTERS / 8.0),
                 "v": -0.002 * (seconds / 600.0) * np.exp(CENTERS / 8.0),
                 "c": np.exp(-((CENTERS + 32.0) ** 2) / (2 * 8.0**2)) * (1 + seconds / 3600.0),
@@ -157,22 +157,26 @@ def imported(tmp_path: Path, source: Path, **options):
 # --- the buoyancy suite (JLD2) ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("grid_layout", ["old", "new"])
-def test_buoyancy_is_observed_exactly_through_the_linear_equation_of_state(tmp_path, grid_layout):
-    source = catke_suite_jld2(tmp_path / "les.jld2", grid_layout=grid_layout)
+@pytest.mark.parametrize(("grid_layout", "offset"), [("old", 0.0), ("new", 0.0), ("old", -0.26)])
+def test_buoyancy_is_observed_exactly_through_the_linear_equation_of_state(tmp_path, grid_layout, offset):
+    # offset -0.26 m s-2: a seawater buoyancy g (alpha T - beta S) instead of a buoyancy tracer
+    source = catke_suite_jld2(tmp_path / "les.jld2", grid_layout=grid_layout, offset=offset)
     obs_path, _, case_path, _ = imported(tmp_path, source)
     obs = xr.load_dataset(obs_path)
-    b_les = np.stack([three_layer_buoyancy(CENTERS, t) for t in SECONDS])
+    b_les = np.stack([three_layer_buoyancy(CENTERS, t) for t in SECONDS]) + offset
     np.testing.assert_array_equal(obs.b.values, b_les)  # b itself kept (float64), halos stripped
-    np.testing.assert_allclose(obs.T.values, T0 + b_les / (9.81 * ALPHA), rtol=1e-15)  # no g in file: 9.81
-    assert obs.T.values[0, -1] == pytest.approx(
-        19.996860, abs=1e-6
-    )  # b = 2e-6 s-2 * -3.0802 m at the top centre
-    built = build(load_case(case_path))
+    case = load_case(case_path)
+    # T0 puts the first surface b at 20 degC: T0 = 20 - b_top / (g alpha), g = 9.81 (none in the file)
+    T0_case = case.equation_of_state.T0  # noqa: N806
+    assert T0_case == pytest.approx(20.0 - (2e-6 * CENTERS[-1] + offset) / (9.81 * ALPHA), rel=1e-15)
+    np.testing.assert_allclose(obs.T.values, T0_case + b_les / (9.81 * ALPHA), rtol=1e-15)
+    assert obs.T.values[0, -1] == pytest.approx(20.0, abs=1e-12)
+    assert obs.T.values[0, 0] == pytest.approx(19.9129, abs=1e-4)  # 56.5 m down: b lower by 1.709e-4 m s-2
+    built = build(case)
     model_b = np.asarray(
         built.model.eos.buoyancy(jnp.asarray(obs.T.values), jnp.full_like(obs.T.values, 35.0))
     )
-    np.testing.assert_allclose(model_b, b_les, rtol=1e-12, atol=1e-18)  # the model's b is the LES b
+    np.testing.assert_allclose(model_b, b_les, rtol=1e-12, atol=1e-15)  # the model's b is the LES b
     np.testing.assert_allclose(np.asarray(built.initial.T), obs.T.values[0], rtol=1e-14)  # first LES profile
     np.testing.assert_allclose(np.asarray(built.initial.u), obs.u.values[0], atol=0)
     assert set(load_observations(obs_path).data_vars) == {"T", "u", "v"}  # b, c, e: recorded, not fitted
@@ -267,7 +271,8 @@ def test_netcdf_export_kinematic_stress_into_the_ocean(tmp_path):
     # b_sfc = -5e-8 into the ocean = losing buoyancy = cooling
     assert float(forcing.heat_flux[0]) == pytest.approx(-RHO0 * CP * 5.0e-8 / (9.80665 * ALPHA), rel=1e-12)
     obs = xr.load_dataset(obs_path)
-    np.testing.assert_allclose(obs.T.values, T0 + obs.b.values / (9.80665 * ALPHA), rtol=1e-15)
+    T0_case = load_case(case_path).equation_of_state.T0  # noqa: N806
+    np.testing.assert_allclose(obs.T.values, T0_case + obs.b.values / (9.80665 * ALPHA), rtol=1e-15)
     case = load_case(case_path)
     assert case.equation_of_state.gravity == 9.80665 and case.grid.levels == tuple(FACES)
     model = build(case).model

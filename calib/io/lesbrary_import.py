@@ -8,8 +8,11 @@ linear equation of state with constant salinity, exactly and both ways:
 
     T = T0 + b / (g alpha),  S = S0   <=>   b = g alpha (T - T0) - g beta (S - S0) = g alpha (T - T0)
 
-with alpha = `ALPHA` (2e-4 K-1), T0 = `T0` (20 degC), S0 = `S0` (35), g = the LES's gravity (the
-file's ``grav`` / ``gravitational_acceleration``, else 9.81). The LES surface buoyancy flux B
+with alpha = `ALPHA` (2e-4 K-1), S0 = `S0` (35), g = the LES's gravity (the
+file's ``grav`` / ``gravitational_acceleration``, else 9.81) and T0 chosen so that the top cell of the
+first profile is at `SURFACE_TEMPERATURE` (20 degC): T0 = 20 - b_top / (g alpha) (T0 = 20 for the
+LESbrary suites, whose surface buoyancy starts at 0; any buoyancy offset, e.g. g (alpha T - beta S)
+of a seawater buoyancy, still gives sea temperatures). The LES surface buoyancy flux B
 (m2 s-3, Oceananigans: positive upward, out of the ocean) becomes the heat flux into the ocean
 Q = -rho0 cp B / (g alpha) (W m-2), rho0 = `REFERENCE_DENSITY`, cp = `HEAT_CAPACITY`. The case
 written uses that same equation of state (type linear, alpha, T0, S0, rho0, gravity, and cp),
@@ -49,7 +52,8 @@ from calib.io.lesbrary import EPOCH, read_lesbrary
 from calib.io.observations import Z_ATTRS
 
 ALPHA = 2.0e-4  # K-1, thermal expansion of the linear equation of state that carries the LES buoyancy
-T0 = 20.0  # degC, temperature of zero buoyancy
+T0 = 20.0  # degC, reference temperature of the temperature suite's case
+SURFACE_TEMPERATURE = 20.0  # degC, the temperature given to the first LES surface buoyancy
 S0 = 35.0  # psu, the constant salinity
 BETA = 7.8e-4  # psu-1 (irrelevant: S = S0 everywhere), the value of the LESbrary two-day suite
 GRAVITY = 9.81  # m s-2 when the file does not give it (calib.core.eos.GRAVITY)
@@ -61,7 +65,7 @@ Note = Callable[[str], None]
 
 
 def buoyancy_to_temperature(b, gravity: float, alpha: float = ALPHA, T0: float = T0):  # noqa: N803
-    """Buoyancy (m2 s-2... per m: m s-2) -> temperature (degC) of the linear EOS: T0 + b / (g alpha)."""
+    """Buoyancy (m s-2) -> temperature (degC) of the linear EOS: T0 + b / (g alpha)."""
     return T0 + np.asarray(b, dtype=float) / (gravity * alpha)
 
 
@@ -178,16 +182,17 @@ def _buoyancy_suite(path: Path, observations: xr.Dataset, parameters: dict, exti
     gravity = float(parameters.get("gravity", GRAVITY))
     if not (math.isfinite(gravity) and gravity > 0):
         raise DataError(f"{path}: gravity {gravity!r} m s-2 is not a positive number")
+    b = observations["b"]
+    T0 = SURFACE_TEMPERATURE - float(b.values[0, -1]) / (gravity * ALPHA)  # noqa: N806
     attrs = _lesbrary_attrs(parameters, path)
     attrs["equation_of_state"] = (
-        f"linear, constant salinity: T = T0 + b / (g alpha), alpha = {ALPHA:g} K-1, T0 = {T0:g} degC, "
+        f"linear, constant salinity: T = T0 + b / (g alpha), alpha = {ALPHA:g} K-1, T0 = {T0!r} degC, "
         f"S = {S0:g}, g = {gravity:g} m s-2 (b = g alpha (T - T0) exactly)"
     )
-    b = observations["b"]
     obs = xr.Dataset(coords=observations.coords)
-    obs["T"] = (("time", "z"), buoyancy_to_temperature(b.values, gravity), {
+    obs["T"] = (("time", "z"), buoyancy_to_temperature(b.values, gravity, T0=T0), {
         **VARIABLES["T"].attributes(),
-        "comment": f"from the LES buoyancy b: T = {T0:g} + b / ({gravity:g} * {ALPHA:g})",
+        "comment": f"from the LES buoyancy b: T = {T0!r} + b / ({gravity!r} * {ALPHA!r})",
     })  # fmt: skip
     obs["b"] = (("time", "z"), b.values, {
         "units": "m s-2", "long_name": "horizontally averaged buoyancy (LES)",
@@ -530,9 +535,9 @@ def _header(path: Path, kind: str, parameters: dict, eos: dict, latitude: float,
     ]
     if kind == "buoyancy":
         lines += [
-            "Buoyancy is observed through the linear equation of state below: "
-            f"T = {eos['T0']:g} + b / (g alpha),",
-            f"g = {g:g} m s-2, alpha = {alpha:g} K-1, S = {eos['S0']:g} constant, so the model's buoyancy",
+            "Buoyancy is observed through the linear equation of state below: T = T0 + b / (g alpha),",
+            f"T0 = {eos['T0']:.10g} (the first surface b at {SURFACE_TEMPERATURE:g} degC), g = {g:g} m s-2,",
+            f"alpha = {alpha:g} K-1, S = {eos['S0']:g} constant, so the model's buoyancy",
             "g alpha (T - T0) is the LES b and its surface buoyancy flux g alpha Q / (rho0 cp) the LES one",
             f"(Q = -rho0 cp B / (g alpha), rho0 = {REFERENCE_DENSITY:g}, cp = {HEAT_CAPACITY:g}).",
         ]
