@@ -145,6 +145,18 @@ def test_run_output(suite, tmp_path):
     assert ds.attrs["coriolis_parameter"] == pytest.approx(2 * 7.2921e-5 * np.sin(np.deg2rad(50.1)))
 
 
+def test_teos10_run_names_conservative_temperature_and_absolute_salinity(suite, tmp_path):
+    text = write_case(tmp_path, "pacanowski_philander").read_text()
+    text = text.replace("{type: linear, rho0: 1027.0, alpha: 2.0e-4, beta: 7.6e-4, T0: 8.0, S0: 32.5}",
+                        "{type: teos10, salinity: absolute}")  # fmt: skip
+    path = write_dataset(calib.run(calib.parse_case(text)), tmp_path / "teos10.nc")
+    assert_clean(suite, path)
+    ds = xr.load_dataset(path)
+    assert ds["T"].attrs["standard_name"] == "sea_water_conservative_temperature"
+    assert ds["S"].attrs["standard_name"] == "sea_water_absolute_salinity"
+    assert ds["S"].attrs["units"] == "g kg-1"
+
+
 def test_ensemble(suite, tmp_path):
     members = calib.ensemble(calib.load_case(write_case(tmp_path, "pacanowski_philander")), 3,
                              parameters=["nu0"], spread=0.5, seed=1)  # fmt: skip

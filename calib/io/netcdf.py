@@ -95,9 +95,14 @@ def trajectory_to_dataset(
             "time": ("time", time, {"long_name": "time", "standard_name": "time"}),
             "z": ("z", np.asarray(grid.z_centers), _height_attrs("height of cell centres")),
             "z_face": ("z_face", np.asarray(grid.z_faces), _height_attrs("height of cell interfaces")),
-            "dz": ("z", np.asarray(grid.dz), {"units": "m", "long_name": "cell thickness"}),
+            "dz": (
+                "z",
+                np.asarray(grid.dz),
+                {"units": "m", "long_name": "cell thickness", "standard_name": "cell_thickness"},
+            ),
         },
     )
+    _seawater_attributes(ds, model.eos)
     closure = model.closure
     ds.attrs = {
         "title": f"calib column run {case_name}".strip(),
@@ -126,6 +131,19 @@ def trajectory_to_dataset(
     ds = cf.finalize(ds, summary=summary, content="modelResult", latitude=latitude, longitude=longitude)
     ds.time.encoding.update(units=f"seconds since {np.datetime_as_string(start)}", calendar="standard")
     return ds
+
+
+def _seawater_attributes(ds: xr.Dataset, eos) -> None:
+    """T and S of a TEOS-10 model are conservative temperature and absolute (g kg-1) or practical
+    salinity (the `salinity` of `calib.core.eos.Teos10Polynomial`)."""
+    if type(eos).__name__ != "Teos10Polynomial":
+        return
+    if "T" in ds:
+        ds["T"].attrs.update(standard_name="sea_water_conservative_temperature",
+                             long_name="sea water conservative temperature")  # fmt: skip
+    if "S" in ds and getattr(eos, "salinity", "absolute") == "absolute":
+        ds["S"].attrs.update(standard_name="sea_water_absolute_salinity", units="g kg-1",
+                             long_name="sea water absolute salinity")  # fmt: skip
 
 
 def _given_in_yaml(text: str, key: str) -> bool:
