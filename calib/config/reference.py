@@ -13,6 +13,14 @@ from typing import Any
 import yaml
 
 from calib.common.vocabulary import CHECKPOINT_SCHEMES, FITTABLE, ROTATIONS, SOLVERS, WATER_TYPES
+from calib.config.schema import (
+    BULK_ALGORITHMS,
+    BULK_PARAMETERS,
+    EQUATION_OF_STATE_TYPES,
+    HUMIDITY_TYPES,
+    LONGWAVE_METHODS,
+    SALINITY_KINDS,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,21 +94,31 @@ def _keys() -> list[Key]:
         K("initial.<var>.depth_variable", "text", "", "the variable's only coordinate", "file: the depth or height coordinate", "depth"),
         K("initial.<var>.time", "ISO date", "UTC", "time.start, else the first observation", "observations: the time of the profile (the nearest observed one is used)", "2012-03-21T00:00:00"),
         # equation of state
-        K("equation_of_state", "mapping", "", "the defaults below", "the linear equation of state ρ = ρ0 (1 - α (T - T0) + β (S - S0))", "{type: linear, alpha: 2.0e-4}"),
-        K("equation_of_state.type", "text", "", "linear", "the equation of state (linear)", "linear"),
+        K("equation_of_state", "mapping", "", "the defaults below (linear)",
+          "the equation of state: linear ρ = ρ0 (1 - α (T - T0) + β (S - S0)), or teos10 (Roquet et al. 2015 polynomial; T is conservative temperature)",
+          "{type: teos10, salinity: practical}"),
+        K("equation_of_state.type", "text", "", "linear", f"the equation of state: {', '.join(EQUATION_OF_STATE_TYPES)}", "linear"),
         K("equation_of_state.rho0", "number > 0", "kg m-3", "1027", "reference density (also converts fluxes to kinematic units)", "1027.0"),
-        K("equation_of_state.alpha", "number", "K-1", "2e-4", "thermal expansion coefficient α", "2.0e-4"),
-        K("equation_of_state.beta", "number", "psu-1", "7.6e-4", "haline contraction coefficient β", "7.6e-4"),
-        K("equation_of_state.T0", "number", "°C", "10", "reference temperature", "10.0"),
-        K("equation_of_state.S0", "number", "psu", "35", "reference salinity", "35.0"),
+        K("equation_of_state.alpha", "number", "K-1", "2e-4", "linear: thermal expansion coefficient α", "2.0e-4"),
+        K("equation_of_state.beta", "number", "psu-1", "7.6e-4", "linear: haline contraction coefficient β", "7.6e-4"),
+        K("equation_of_state.T0", "number", "°C", "10", "linear: reference temperature", "10.0"),
+        K("equation_of_state.S0", "number", "psu", "35", "linear: reference salinity", "35.0"),
         K("equation_of_state.gravity", "number > 0", "m s-2", "9.81", "gravitational acceleration", "9.81"),
+        K("equation_of_state.heat_capacity", "number in [1000, 10000]", "J kg-1 K-1", "3985 (linear), 3991.868 (teos10, cp0)",
+          "specific heat capacity cp: converts heat fluxes (W m-2) into temperature fluxes (e.g. 4200 for a lake)", "4200.0"),
+        K("equation_of_state.salinity", "text", "", "absolute",
+          f"teos10: the kind of the state's S: {', '.join(SALINITY_KINDS)} (practical: SA = S 35.16504 / 35)", "practical"),
         # forcing
         K("forcing", "mapping", "", "no forcing", "surface forcing, every flux positive into the ocean", "{wind_stress_x: 0.1027, heat_flux: -100}"),
         K("forcing.latitude", "number in [-90, 90]", "degrees north", "0 (no rotation)", "sets the Coriolis parameter f = 2 Ω sin(latitude)", "50.1"),
         K("forcing.wind_stress_x", "series", "Pa", "0", "eastward wind stress on the ocean", "0.1027"),
         K("forcing.wind_stress_y", "series", "Pa", "0", "northward wind stress on the ocean", "0.0"),
         K("forcing.heat_flux", "series", "W m-2", "0", "non-solar heat flux into the ocean (> 0 warms)", "-100.0"),
-        K("forcing.shortwave", "series >= 0", "W m-2", "0", "net shortwave radiation into the ocean, absorbed with depth by water_type", "200.0"),
+        K("forcing.longitude", "number in [-360, 360]", "degrees east", "0", "longitude of the column (solar altitude of albedo: payne)", "-144.9"),
+        K("forcing.shortwave", "series in [0, 1500]", "W m-2", "0",
+          "downward shortwave radiation at the surface; (1 - albedo) of it is absorbed, with depth by water_type or extinction", "200.0"),
+        K("forcing.albedo", "number in [0, 1) or payne", "", "0",
+          "fraction of the downward shortwave reflected: a constant, or payne (Payne 1972, from solar altitude and transmittance; needs time.start)", "0.06"),
         K("forcing.freshwater_flux", "series", "m s-1", "0", "precipitation minus evaporation (> 0 freshens)", "1.0e-8"),
         K("forcing.<series>", "series", "the variable's", "0", f"a {_SERIES}; a series must cover the run", "{file: forcing.nc, variable: heat_flux}"),
         K("forcing.<series>.time", "list of durations", "s", "required for an inline series", "times since the start, increasing", "[0, 6 h, 12 h]"),
@@ -109,7 +127,51 @@ def _keys() -> list[Key]:
         K("forcing.<series>.variable", "text", "", "required for a file series", "the variable in the file", "heat_flux"),
         K("forcing.<series>.time_variable", "text", "", "time", "the file's time variable (CF dates are aligned with time.start)", "time"),
         K("forcing.water_type", "text", "", "I", f"Jerlov optical water type of the shortwave penetration: {', '.join(WATER_TYPES)}", "IB"),
+        K("forcing.extinction", "mapping", "", "none (water_type)",
+          "time-varying two-band light extinction instead of water_type: a fraction A decays over g1, 1 - A over g2", "{A: 0.58, g1: 0.35, g2: 23.0}"),
+        K("forcing.extinction.A", "series in [0, 1]", "1", "required", "fraction of the light with e-folding length g1", "0.58"),
+        K("forcing.extinction.g1", "series > 0", "m", "required", "e-folding length of the first (red) band", "0.35"),
+        K("forcing.extinction.g2", "series > 0", "m", "required", "e-folding length of the second (blue-green) band", "23.0"),
+        K("forcing.bulk", "mapping", "", "none (the flux series)",
+          "bulk formulae: wind stress, non-solar heat flux and P - E computed every step from meteorological series and the model SST and surface current (not together with wind_stress_x/y, heat_flux, freshwater_flux)",
+          "{algorithm: coare35, wind_x: 8.0, wind_y: 0.0, air_temperature: 15.0, humidity: 0.008, longwave: -50}"),
+        K("forcing.bulk.algorithm", "text", "", "coare35", f"the bulk algorithm: {', '.join(BULK_ALGORITHMS)} (COARE 3.5, Kondo 1975, Large & Yeager 2004)", "coare35"),
+        K("forcing.bulk.wind_x", "series", "m s-1", "required", "eastward wind at heights.wind", "8.0"),
+        K("forcing.bulk.wind_y", "series", "m s-1", "required", "northward wind at heights.wind", "0.0"),
+        K("forcing.bulk.air_temperature", "series in [-60, 60]", "°C", "required", "air temperature at heights.temperature", "15.0"),
+        K("forcing.bulk.humidity", "series", "see humidity_type", "required", "air humidity at heights.humidity", "0.008"),
+        K("forcing.bulk.humidity_type", "text", "", "specific",
+          f"units of humidity: {', '.join(HUMIDITY_TYPES)} (kg kg-1, %, °C)", "relative"),
+        K("forcing.bulk.air_pressure", "series in [85000, 110000]", "Pa", "101325", "sea-level air pressure", "101325.0"),
+        K("forcing.bulk.longwave_method", "text", "", "net",
+          f"net longwave: {', '.join(LONGWAVE_METHODS)} (net: the series is the net longwave into the ocean; downward: the downwelling longwave; clark, berliand, josey: from cloud_cover)", "net"),
+        K("forcing.bulk.longwave", "series", "W m-2", "required by net and downward", "net (positive into the ocean) or downwelling longwave radiation", "-50.0"),
+        K("forcing.bulk.cloud_cover", "series in [0, 1]", "1", "required by clark, berliand, josey", "cloud cover fraction", "0.7"),
+        K("forcing.bulk.precipitation", "series in [0, 1e-3]", "m s-1", "0", "precipitation; P - E = precipitation - evaporation", "3.0e-8"),
+        K("forcing.bulk.rain_heat_flux", "true or false", "", "false", "add the heat flux of rain at the wet-bulb temperature (Gosnell et al. 1995)", "true"),
+        K("forcing.bulk.relative_wind", "true or false", "", "true", "use the wind relative to the surface current", "true"),
+        K("forcing.bulk.heights", "mapping", "m", "{wind: 10, temperature: 2, humidity: 2}", "measurement heights of wind, temperature and humidity", "{wind: 10, temperature: 2, humidity: 2}"),
+        K("forcing.bulk.parameters", "mapping", "", "all 1",
+          f"multipliers of the transfer coefficients, each in [0.25, 4]: {', '.join(BULK_PARAMETERS)} (calibratable)", "{latent_scale: 1.1}"),
         K("forcing.bottom_drag_coefficient", "number >= 0", "", "0 (free slip)", "quadratic drag coefficient C_d at the sea floor", "2.5e-3"),
+        # relaxation
+        K("relaxation", "mapping", "", "none",
+          "relaxation (nudging) of T and S toward observed profiles, T <- T_obs + (T - T_obs) exp(-dt / tau), after each step; profiles put on the grid linear in depth and time, constant beyond the ends",
+          "{T: {observations: ../data/ows_papa_2012_obs.nc, timescale: 10 days}}"),
+        K("relaxation.<var>", "mapping", "", "not relaxed", "T or S: the observations and timescales", "{observations: obs.nc, timescale: 10 days}"),
+        K("relaxation.<var>.observations", "file", "", "required", "observation NetCDF (read as calib fit reads observations), relative to the case file", "../data/ows_papa_2012_obs.nc"),
+        K("relaxation.<var>.variable", "text", "", "found by name and standard_name", "the variable in the file", "temp"),
+        K("relaxation.<var>.timescale", "duration", "s", "required", "relaxation timescale tau in the interior", "10 days"),
+        K("relaxation.<var>.surface_layer", "mapping", "", "none", "{thickness (m), timescale}: cells whose centre is within thickness of the surface relax with this timescale", "{thickness: 20 m, timescale: 1 day}"),
+        K("relaxation.<var>.bottom_layer", "mapping", "", "none", "{thickness (m), timescale}: the same for the cells near the sea floor", "{thickness: 20 m, timescale: 1 day}"),
+        # pressure gradient
+        K("pressure_gradient", "mapping", "", "none",
+          "external (barotropic) pressure gradient as surface-elevation slopes; every level gets du/dt = -g d(eta)/dx, dv/dt = -g d(eta)/dy",
+          "{x: 1.0e-6, tides: [{period: 44714 s, x: 1.0e-6}]}"),
+        K("pressure_gradient.x", "series", "m m-1", "0", "surface slope d(eta)/dx", "1.0e-6"),
+        K("pressure_gradient.y", "series", "m m-1", "0", "surface slope d(eta)/dy", "0.0"),
+        K("pressure_gradient.tides", "list of {period, x, y, phase}", "s, m m-1", "none",
+          "tidal slopes: each adds (x, y) sin(2 π (t - phase) / period)", "[{period: 44714 s, x: 1.0e-6, y: 0.0, phase: 0 s}]"),
         # closure
         K("closure", "text or mapping", "", "required", "the turbulence closure: a name, or {name, parameters, variant choices} (calib closures)", "k_epsilon"),
         K("closure.name", "text", "", "required", "the closure (calib closures lists them)", "k_epsilon"),
@@ -160,6 +222,8 @@ SECTIONS = {
     "initial": "initial — initial profiles",
     "equation_of_state": "equation_of_state",
     "forcing": "forcing — surface fluxes, positive into the ocean",
+    "relaxation": "relaxation — nudging toward observed profiles",
+    "pressure_gradient": "pressure_gradient — external pressure gradient",
     "closure": "closure — the turbulence closure",
     "numerics": "numerics",
     "output": "output",
@@ -192,7 +256,7 @@ closure: {name: k_epsilon, parameters: {c_epsilon1: 1.44}}
 fit: {parameters: [c_epsilon1, c_epsilon3_stable], optimizer: lbfgs, iterations: 30}
 ```
 
-In the tables, `<var>` is one of T, S, u, v; `<series>` one of the forcing variables
+In the tables, `<var>` is one of T, S, u, v (relaxation: T or S); `<series>` one of the forcing variables
 (wind_stress_x, wind_stress_y, heat_flux, shortwave, freshwater_flux); `<field>` a variant field of
 the closure (e.g. `stability`, `surface`, `bottom`, `mixing_length`).
 """
