@@ -310,6 +310,10 @@ def test_bulk_case_signs_and_units(tmp_path):
         tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "bulk.yaml", force=True
     )
     assert yaml.safe_load(result.case.read_text())["forcing"]["bulk"]["algorithm"] == "coare35"
+    from calib.config import load_case
+    from calib.config.build import build
+
+    build(load_case(result.case))  # the bulk-formula case loads and builds
 
 
 @pytest.mark.skipif(not PAPA_YAML.is_file() or not PAPA_DATA.is_dir(), reason="shared GOTM reference absent")
@@ -353,6 +357,10 @@ def test_real_papa_gotm_yaml_imports_and_lists_what_calib_lacks(tmp_path):
     assert float(forcing.wind_stress_y[0]) == pytest.approx(-0.264534, abs=1e-6)  # momentum_flux.dat column 2
     assert float(obs.SST[0]) == pytest.approx(4.939, abs=1e-4) and obs.SST.dims == ("time",)
     assert obs.SST.attrs["units"] == "degree_Celsius"
+    from calib.config import load_case
+    from calib.config.build import build
+
+    build(load_case(result.case))  # the case loads and builds (TEOS-10, 150 levels, k-epsilon)
 
 
 def test_small_gotm_case_imports_and_runs(tmp_path):
