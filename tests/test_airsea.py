@@ -476,6 +476,8 @@ def test_payne_albedo_high_and_low_sun():
     assert 3.0 < alt < 9.0
     low = float(albedo(0.7 * airsea.top_of_atmosphere_shortwave(late, 0.0, 0.0), late, 0.0, 0.0))
     assert low > 0.2
+    # night: no transmittance, the overcast value (even with a spurious shortwave reading)
+    assert float(albedo(_f(5.0), _utc(2023, 3, 20), 0.0, 0.0)) == pytest.approx(0.061)
     # jit and vectorised over time
     times = noon + jnp.arange(0.0, 86400.0, 3600.0)
     out = jax.jit(albedo)(jnp.full(times.shape, 300.0), times, 45.0, -30.0)
