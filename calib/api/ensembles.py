@@ -81,13 +81,20 @@ def case_dataset(trajectory, built, first: int, values, trainable) -> xr.Dataset
             ds[name] = members[0][name]
     info = parameter_info(built.model.closure)
     for index, name in enumerate(trainable.names):
-        attributes = {"units": info[name].units, "long_name": f"closure parameter {name} of each member"}
+        attributes = {"units": info[name].units, "long_name": f"closure parameter {name} of each member",
+                      "coverage_content_type": "auxiliaryInformation"}  # fmt: skip
         ds[name] = ("member", np.asarray(values)[:, index], attributes)
     finite = np.isfinite(ds["T"].values).all(axis=(1, 2))
     ds["diverged"] = (
         "member",
         (~finite).astype("i1"),
-        {"units": "1", "long_name": "1 = the run produced non-finite values"},
+        {
+            "units": "1",
+            "long_name": "1 = the run produced non-finite values",
+            "coverage_content_type": "qualityInformation",
+            "flag_values": np.array([0, 1], dtype="i1"),
+            "flag_meanings": "finite diverged",
+        },
     )
     return ds
 
