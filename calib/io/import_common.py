@@ -27,16 +27,19 @@ def _encoding(ds: xr.Dataset, dtype: str) -> dict:
 
 
 def _vocabulary_attributes(ds: xr.Dataset) -> None:
-    """Each forcing or meteorological variable keeps its own standard name (or none, where CF has
-    none), whatever series it was derived from."""
+    """A forcing or meteorological variable derived from another series (e.g. a zero P - E made
+    from the heat flux) does not keep that series' standard name: it gets its own, or none where
+    CF has none. A standard name the importer chose deliberately (specific_humidity ...) stays."""
+    borrowed = {v.standard_name for v in (*FORCING.values(), *METEOROLOGY.values()) if v.standard_name}
     for name in ds.data_vars:
         variable = FORCING.get(str(name)) or METEOROLOGY.get(str(name))
         if variable is None:
             continue
         attrs = dict(ds[name].attrs)
-        attrs.pop("standard_name", None)
+        if attrs.get("standard_name") in borrowed - {variable.standard_name}:
+            attrs.pop("standard_name")
         if variable.standard_name:
-            attrs["standard_name"] = variable.standard_name
+            attrs.setdefault("standard_name", variable.standard_name)
         attrs.setdefault("units", variable.units)
         attrs.setdefault("long_name", variable.long_name)
         ds[name].attrs = attrs
