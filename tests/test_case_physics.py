@@ -83,8 +83,8 @@ def test_teos10_column_has_no_n2_from_compressibility_and_the_thermal_n2_of_alph
     in-situ density grows with depth; a temperature gradient gives N² = g alpha dT/dz."""
     from calib.core.state import make_column
 
-    built = build_text(case_text(eos="equation_of_state: {type: teos10}",
-                                 initial="initial: {T: {type: linear, surface: 15, gradient: 0.1}, S: 35}"))  # fmt: skip
+    initial = "initial: {T: {type: linear, surface: 15, gradient: 0.1}, S: 35}"
+    built = build_text(case_text(eos="equation_of_state: {type: teos10}", initial=initial))
     model = built.model
     surface = model.forcing.surface_fluxes(jnp.asarray(0), model.dt, 35.0, model.eos)
     uniform = State(u=jnp.zeros(10), v=jnp.zeros(10), T=jnp.full(10, 15.0), S=jnp.full(10, 35.0))
@@ -118,7 +118,9 @@ def test_payne_albedo_needs_the_start_date_and_reflects_a_few_percent_at_high_su
     time = "time: {dt: 600 s, duration: 1 day, output_interval: 6 h, start: 2012-03-21T12:00:00}"
     built = build_text(case_text(time=time, forcing="forcing: {shortwave: 800, albedo: payne}"))
     model = built.model
-    surface = model.forcing.surface_fluxes(jnp.asarray(0), model.dt, 35.0, model.eos)  # noon, equator, equinox
+    surface = model.forcing.surface_fluxes(
+        jnp.asarray(0), model.dt, 35.0, model.eos
+    )  # noon, equator, equinox
     absorbed = float(surface.shortwave) * model.eos.rho0 * model.eos.heat_capacity
     assert 0.85 * 800.0 < absorbed < 0.99 * 800.0  # Payne (1972): albedo 0.02-0.1 with the sun overhead
 
@@ -137,7 +139,9 @@ def test_time_varying_extinction_is_the_two_band_law_at_t_and_conserves_the_surf
     assert early[-1] == pytest.approx(1.0 - np.exp(-1.0 / 8.0), rel=1e-12)
     # the column absorbs exactly the surface shortwave, whatever the extinction
     assert mean_warming(built) == pytest.approx(300.0 * 86400.0 / (1000.0 * 4000.0 * 10.0), rel=1e-10)
-    with pytest.raises(ConfigError, match=r"forcing.extinction: cannot be given together with forcing.water_type"):
+    with pytest.raises(
+        ConfigError, match=r"forcing.extinction: cannot be given together with forcing.water_type"
+    ):
         build_text(case_text(forcing="forcing: {water_type: IB, extinction: {A: 0.6, g1: 1, g2: 20}}"))
 
 
@@ -200,7 +204,9 @@ def test_surface_and_bottom_layers_have_their_own_timescale(tmp_path):
     rate = np.asarray(built.model.relaxation.T.rate)
     np.testing.assert_allclose(rate, [1 / 86400] * 3 + [1 / 86400e3] * 5 + [1.0] * 2)
     T = np.asarray(run(built).state.T)[-1]
-    assert T[-1] == pytest.approx(12.0, abs=1e-6) and T[4] == pytest.approx(10.0 + 2.0 * (1 - np.exp(-1e-3)), rel=1e-3)
+    assert T[-1] == pytest.approx(12.0, abs=1e-6) and T[4] == pytest.approx(
+        10.0 + 2.0 * (1 - np.exp(-1e-3)), rel=1e-3
+    )
     assert T[0] == pytest.approx(12.0 - 2.0 * np.exp(-1.0), rel=1e-3)
 
 
@@ -228,7 +234,9 @@ def test_a_surface_slope_accelerates_a_frictionless_column_at_minus_g_slope():
     trajectory = simulate(model, rest(), 10, 12)
     t = np.asarray(trajectory.time)
     expected = -model.eos.gravity * 1e-6 * t
-    np.testing.assert_allclose(np.asarray(trajectory.state.u), expected[:, None] * np.ones(8), rtol=1e-12, atol=1e-18)
+    np.testing.assert_allclose(
+        np.asarray(trajectory.state.u), expected[:, None] * np.ones(8), rtol=1e-12, atol=1e-18
+    )
     np.testing.assert_allclose(np.asarray(trajectory.state.v), 0.0, atol=1e-18)
 
 
@@ -261,23 +269,34 @@ def test_pressure_gradient_and_tides_from_the_case():
 
 # ----------------------------------------------------------------------------- bulk formulae
 
-WEATHER = ("bulk: {algorithm: coare35, wind_x: 8.0, wind_y: 0.0, air_temperature: 15.0, humidity: 70, "
-           "humidity_type: relative, air_pressure: 101325, longwave_method: net, longwave: -50%s}")  # fmt: skip
+WEATHER = (
+    "bulk: {algorithm: coare35, wind_x: 8.0, wind_y: 0.0, air_temperature: 15.0, humidity: 70, "
+    "humidity_type: relative, air_pressure: 101325, longwave_method: net, longwave: -50%s}"
+)
 
 
 def bulk_case(initial_T: float = 15.0, extra: str = "", **sections) -> str:
-    return case_text(initial=f"initial: {{T: {initial_T}, S: 35}}", forcing="forcing: {" + WEATHER % extra + "}",
-                     **sections)  # fmt: skip
+    forcing = "forcing: {" + WEATHER % extra + "}"
+    return case_text(initial=f"initial: {{T: {initial_T}, S: 35}}", forcing=forcing, **sections)
+
+
+def weather(old: str, new: str) -> dict[str, str]:
+    """The forcing section of the bulk case with one setting changed."""
+    return {"forcing": "forcing: {" + WEATHER.replace(old, new) % "" + "}"}
 
 
 def test_with_bulk_formulae_a_warmer_ocean_loses_more_heat():
     warm = build_text(bulk_case(20.0))
     cold = build_text(bulk_case(10.0))
     for built in (warm, cold):
-        surface = built.model.forcing.surface_fluxes(jnp.asarray(0), 600.0, 35.0, built.model.eos, state=built.initial)
+        surface = built.model.forcing.surface_fluxes(
+            jnp.asarray(0), 600.0, 35.0, built.model.eos, state=built.initial
+        )
         assert float(surface.momentum_x) > 0  # wind along +x pushes the ocean along +x
     heat = {
-        name: float(b.model.forcing.surface_fluxes(jnp.asarray(0), 600.0, 35.0, b.model.eos, state=b.initial).heat)
+        name: float(
+            b.model.forcing.surface_fluxes(jnp.asarray(0), 600.0, 35.0, b.model.eos, state=b.initial).heat
+        )
         for name, b in (("warm", warm), ("cold", cold))
     }
     assert heat["warm"] < heat["cold"]
@@ -288,7 +307,9 @@ def test_with_bulk_formulae_a_warmer_ocean_loses_more_heat():
 def test_bulk_freshwater_flux_is_precipitation_minus_evaporation():
     built = build_text(bulk_case(20.0, extra=", precipitation: 1.0e-7"))
     fluxes = built.model.forcing.bulk.fluxes(jnp.asarray(0.0), jnp.asarray(20.0), 0.0, 0.0, 0.0)
-    latent = built.model.forcing.bulk.formula(8.0, 0.0, 20.0, 15.0, *_q_and_p(15.0), heights=built.model.forcing.bulk.heights)
+    latent = built.model.forcing.bulk.formula(
+        8.0, 0.0, 20.0, 15.0, *_q_and_p(15.0), heights=built.model.forcing.bulk.heights
+    )
     evaporation = float(latent.evaporation)
     assert evaporation > 0  # a warm sea under unsaturated air evaporates
     assert float(fluxes[3]) == pytest.approx(1e-7 - evaporation, rel=1e-12)
@@ -325,34 +346,42 @@ def test_bulk_parameters_and_exclusions():
     formula = built.model.forcing.bulk.formula
     assert float(formula.latent_scale) == 1.5 and float(formula.drag_scale) == 0.8
     text = case_text(forcing="forcing: {heat_flux: -100, " + WEATHER % "" + "}")
-    with pytest.raises(ConfigError, match=r"^case.yaml: forcing.heat_flux: cannot be given together with forcing.bulk"):
+    with pytest.raises(
+        ConfigError, match=r"^case.yaml: forcing.heat_flux: cannot be given together with forcing.bulk"
+    ):
         build_text(text)
     no_longwave = WEATHER.replace(", longwave_method: net, longwave: -50", ", longwave_method: clark")
-    with pytest.raises(ConfigError, match=r"forcing.bulk.cloud_cover: missing, needed by longwave_method clark"):
+    with pytest.raises(
+        ConfigError, match=r"forcing.bulk.cloud_cover: missing, needed by longwave_method clark"
+    ):
         build_text(case_text(forcing="forcing: {" + no_longwave % "" + "}"))
 
 
 # ----------------------------------------------------------------------------- plausibility
 
 
+RANGE = "is outside the plausible range"
+
+
 @pytest.mark.parametrize(
     ("sections", "fragment"),
     [
-        ({"forcing": "forcing: {wind_stress_x: 20}"}, "forcing.wind_stress_x: 20 Pa is outside the plausible range [-10, 10] Pa"),
-        ({"forcing": "forcing: {heat_flux: {time: [0, 1 day], values: [0, -5000]}}"}, "forcing.heat_flux: -5000 W m-2 is outside"),
-        ({"forcing": "forcing: {shortwave: 2000}"}, "forcing.shortwave: 2000 W m-2 is outside"),
+        ({"forcing": "forcing: {wind_stress_x: 20}"}, f"forcing.wind_stress_x: 20 Pa {RANGE} [-10, 10] Pa"),
+        ({"forcing": "forcing: {heat_flux: {time: [0, 1 day], values: [0, -5000]}}"},
+         f"forcing.heat_flux: -5000 W m-2 {RANGE}"),
+        ({"forcing": "forcing: {shortwave: 2000}"}, f"forcing.shortwave: 2000 W m-2 {RANGE}"),
         ({"forcing": "forcing: {freshwater_flux: 0.01}"}, "give m s-1"),
-        ({"forcing": "forcing: {" + WEATHER.replace("air_temperature: 15.0", "air_temperature: 288") % "" + "}"},
-         "forcing.bulk.air_temperature: 288 degC is outside the plausible range [-60, 60] degC; it looks like kelvin"),
-        ({"forcing": "forcing: {" + WEATHER.replace("air_pressure: 101325", "air_pressure: 1013") % "" + "}"},
-         "forcing.bulk.air_pressure: 1013 Pa is outside the plausible range [85000, 110000] Pa; it looks like hPa"),
-        ({"forcing": "forcing: {" + WEATHER.replace("humidity: 70", "humidity: 0.7") % "" + "}"},
+        (weather("air_temperature: 15.0", "air_temperature: 288"),
+         f"forcing.bulk.air_temperature: 288 degC {RANGE} [-60, 60] degC; it looks like kelvin"),
+        (weather("air_pressure: 101325", "air_pressure: 1013"),
+         f"forcing.bulk.air_pressure: 1013 Pa {RANGE} [85000, 110000] Pa; it looks like hPa"),
+        (weather("humidity: 70", "humidity: 0.7"),
          "forcing.bulk.humidity: relative humidity at most 0.7 %; it looks like a fraction"),
-        ({"forcing": "forcing: {" + WEATHER.replace("humidity: 70, humidity_type: relative", "humidity: 8") % "" + "}"},
-         "forcing.bulk.humidity: 8 kg kg-1 is outside the plausible range [0, 0.05] kg kg-1; it looks like g/kg"),
-        ({"forcing": "forcing: {" + WEATHER.replace("wind_x: 8.0", "wind_x: 100") % "" + "}"}, "forcing.bulk.wind_x: 100 m s-1"),
-        ({"initial": "initial: {T: 45, S: 35}"}, "initial.T: 45 degC is outside the plausible range [-3, 40] degC"),
-        ({"initial": "initial: {T: 10, S: 60}"}, "initial.S: 60 psu is outside the plausible range [0, 50] psu"),
+        (weather("humidity: 70, humidity_type: relative", "humidity: 8"),
+         f"forcing.bulk.humidity: 8 kg kg-1 {RANGE} [0, 0.05] kg kg-1; it looks like g/kg"),
+        (weather("wind_x: 8.0", "wind_x: 100"), f"forcing.bulk.wind_x: 100 m s-1 {RANGE}"),
+        ({"initial": "initial: {T: 45, S: 35}"}, f"initial.T: 45 degC {RANGE} [-3, 40] degC"),
+        ({"initial": "initial: {T: 10, S: 60}"}, f"initial.S: 60 psu {RANGE} [0, 50] psu"),
     ],
 )  # fmt: skip
 def test_implausible_forcing_and_initial_states_are_one_line_errors(sections, fragment):

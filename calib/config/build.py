@@ -21,8 +21,8 @@ from calib.common.errors import ConfigError, suggest
 from calib.common.vocabulary import DIFFUSIVITY_NAMES
 from calib.config import inputs
 from calib.config.schema import Case, GridConfig
-from calib.core.closures import CLOSURES, AbstractClosure, Diffusivities
 from calib.core import airsea
+from calib.core.closures import CLOSURES, AbstractClosure, Diffusivities
 from calib.core.eos import EQUATIONS_OF_STATE, AbstractEquationOfState
 from calib.core.forcing import BulkForcing, Extinction, Forcing, ShortwaveAbsorption, coriolis_parameter
 from calib.core.grid import Grid
@@ -229,7 +229,9 @@ def build_extinction(case: Case) -> Extinction | None:
     times, values = _on_common_times(case, specs)
     columns = [np.broadcast_to(values[name], (len(times),)) for name in ("A", "g1", "g2")]
     if np.any(columns[0] < 0) or np.any(columns[0] > 1) or np.any(columns[1] <= 0) or np.any(columns[2] <= 0):
-        raise _fail(case, "forcing.extinction", "A must be within [0, 1] and g1, g2 > 0 (m)", "check the series")
+        raise _fail(
+            case, "forcing.extinction", "A must be within [0, 1] and g1, g2 > 0 (m)", "check the series"
+        )
     return Extinction(time=jnp.asarray(times, dtype=float), values=jnp.asarray(np.stack(columns, axis=-1)))
 
 
@@ -271,8 +273,8 @@ def build_pressure_gradient(case: Case) -> PressureGradient | None:
     times, values = _on_common_times(case, specs)
     columns = [np.broadcast_to(values[name], (len(times),)) for name in ("x", "y")]
     tides = tuple((tide.period, tide.x, tide.y, tide.phase) for tide in config.tides)
-    return PressureGradient(time=jnp.asarray(times, dtype=float), values=jnp.asarray(np.stack(columns, axis=-1)),
-                            tides=tides)  # fmt: skip
+    values = jnp.asarray(np.stack(columns, axis=-1))
+    return PressureGradient(time=jnp.asarray(times, dtype=float), values=values, tides=tides)
 
 
 def relaxation_rate(z: np.ndarray, depth: float, config) -> np.ndarray:

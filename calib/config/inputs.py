@@ -190,7 +190,7 @@ def _kelvin_hint(values: np.ndarray) -> str | None:
 
 
 def _pressure_hint(values: np.ndarray) -> str | None:
-    if 850.0 <= np.nanmin(values) and np.nanmax(values) <= 1100.0:
+    if np.nanmin(values) >= 850.0 and np.nanmax(values) <= 1100.0:
         return "it looks like hPa: give Pa (multiply by 100)"
     return None
 
@@ -237,15 +237,17 @@ def check_plausible(case: Case, key: str, quantity: str, values, spec: SeriesCon
     values = values[np.isfinite(values)]
     if values.size == 0:
         return
-    where = f" (variable {spec.variable!r} of {spec.file})" if spec is not None and spec.kind == "file" else ""
+    where = (
+        f" (variable {spec.variable!r} of {spec.file})" if spec is not None and spec.kind == "file" else ""
+    )
     if quantity == "humidity:relative" and np.nanmax(values) <= 1.0 and np.nanmax(values) > 0.0:
         raise _fail(case, key, f"relative humidity at most {np.nanmax(values):g} %{where}", _PERCENT)
     outside = values[(values < lower) | (values > upper)]
     if outside.size:
         worst = outside[np.argmax(np.abs(outside - np.clip(outside, lower, upper)))]
         fix = hint(values) or "check the units and the file"
-        raise _fail(case, key, f"{worst:g} {units} is outside the plausible range [{lower:g}, {upper:g}] {units}"
-                    f"{where}", fix)  # fmt: skip
+        problem = f"{worst:g} {units} is outside the plausible range [{lower:g}, {upper:g}] {units}{where}"
+        raise _fail(case, key, problem, fix)
 
 
 INITIAL_RANGES = {"T": (-3.0, 40.0, "degC"), "S": (0.0, 50.0, "psu")}
@@ -282,10 +284,14 @@ def relaxation_profiles(case: Case, key: str, config, z: np.ndarray) -> tuple[np
     array = observations[name].transpose("time", "z")
     values = np.asarray(array.values, dtype=float)
     heights = np.asarray(array["z"].values, dtype=float)
-    seconds = _seconds_since_start(case, f"{key}.observations", np.asarray(array["time"].values), case.time.start)
+    seconds = _seconds_since_start(
+        case, f"{key}.observations", np.asarray(array["time"].values), case.time.start
+    )
     keep = np.isfinite(values).any(axis=1) & np.isfinite(seconds)
     if not np.any(keep):
-        raise _fail(case, key, f"{name!r} in {config.observations.name} has no finite value", "check the file")
+        raise _fail(
+            case, key, f"{name!r} in {config.observations.name} has no finite value", "check the file"
+        )
     profiles = []
     for row in values[keep]:
         seen = np.isfinite(row)

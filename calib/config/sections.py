@@ -21,20 +21,20 @@ from calib.config.schema import (
     SALINITY_KINDS,
     BulkConfig,
     ClosureConfig,
-    ExtinctionConfig,
-    LayerTimescale,
-    PressureGradientConfig,
-    RelaxationConfig,
-    RelaxedVariableConfig,
-    TideConfig,
     EquationOfStateConfig,
+    ExtinctionConfig,
     ForcingConfig,
     GridConfig,
     InitialConfig,
+    LayerTimescale,
     NumericsConfig,
     OutputConfig,
+    PressureGradientConfig,
     ProfileConfig,
+    RelaxationConfig,
+    RelaxedVariableConfig,
     SeriesConfig,
+    TideConfig,
     TimeConfig,
 )
 
@@ -299,7 +299,8 @@ def relaxation(node: Node) -> RelaxationConfig | None:
 
 def _relaxed_variable(node: Node) -> RelaxedVariableConfig:
     fields = node.mapping(
-        ("observations", "variable", "timescale", "surface_layer", "bottom_layer"), ("observations", "timescale")
+        ("observations", "variable", "timescale", "surface_layer", "bottom_layer"),
+        ("observations", "timescale"),
     )
     values: dict = {
         "observations": fields["observations"].existing_file(),
@@ -338,7 +339,9 @@ def pressure_gradient(node: Node) -> PressureGradientConfig | None:
     if "tides" in fields:
         tides_node = fields["tides"]
         if not isinstance(tides_node.value, list):
-            tides_node.fail("must be a list of {period, x, y, phase}", "write e.g. [{period: 44714 s, x: 1.0e-6}]")
+            tides_node.fail(
+                "must be a list of {period, x, y, phase}", "write e.g. [{period: 44714 s, x: 1.0e-6}]"
+            )
         tides = []
         for index, item in enumerate(tides_node.value):
             parts = tides_node.child(index, item).mapping(("period", "x", "y", "phase"), ("period",))

@@ -266,7 +266,9 @@ class Forcing(eqx.Module):
         t = step * dt
         tau_x, tau_y, heat, shortwave, freshwater = self.at(step, dt)
         if self.albedo is not None:
-            shortwave = (1.0 - self.albedo(shortwave, self.start_time + t, self.latitude, self.longitude)) * shortwave
+            shortwave = (
+                1.0 - self.albedo(shortwave, self.start_time + t, self.latitude, self.longitude)
+            ) * shortwave
         surface_temperature = None if state is None else state.T[-1]
         if self.bulk is not None:
             if state is None:
@@ -296,4 +298,3 @@ _OPTIONS = ("latitude", "longitude", "start_time", "albedo", "extinction", "bulk
 def surface_buoyancy_flux(eos, heat_kinematic, salt_kinematic, T=None, S=None):
     """g (alpha F_T - beta F_S) with alpha, beta at the surface (T, S) (m2 s-3)."""
     return eos.buoyancy_flux(heat_kinematic, salt_kinematic, T, S)
-
