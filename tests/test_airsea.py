@@ -5,7 +5,8 @@ Reference numbers:
   ``pycoare.coare_35(u, t, rh, zu, zt, zq, ts, p, lat=45, jcool=0)``, warm layer and cool
   skin off), run once outside the project; its tau, hsb and hlb (upward positive) are stored below.
 - Large & Yeager (2004), NCAR TN-460, eq. (6a); Kondo (1975), Boundary-Layer Meteorol. 9,
-  Table 1: coefficients computed by hand from the published formulae.
+  Table 1: coefficients computed by hand from the published formulae; Large & Yeager fluxes
+  against the NCAR option of AirSeaFluxCode 1.3.4 (PyPI ``airseafluxcode``), run once outside.
 - Payne (1972), J. Atmos. Sci. 29, Table 1 entries.
 """
 
@@ -229,6 +230,82 @@ def test_large_yeager_neutral_column_gives_neutral_coefficients():
     rho = airsea.air_density(air_t, P0, q)
     assert float(fluxes.tau_x) == pytest.approx(float(rho) * 1.1759e-3 * U**2, rel=1e-3)
     assert abs(float(fluxes.sensible)) < 1e-6 and abs(float(fluxes.latent)) < 1e-6
+
+
+# u (m/s), t (degC), rh (%), ts (degC), p (hPa), zu, zt, zq (m); tau (N m-2), sensible, latent
+# (W m-2, into the ocean) of the NCAR (Large & Yeager 2004) option of AirSeaFluxCode 1.3.4
+# (National Oceanography Centre, Biri et al. 2023; PyPI ``airseafluxcode``), gustiness off,
+# run once outside the project. Its sensible heat uses a moist-air heat capacity (1013-1034
+# J kg-1 K-1 here) where we use 1004.67: sensible differs by up to 3 %.
+LARGE_YEAGER_REFERENCE = [
+    # unstable, 10 m scalars
+    (
+        10.0,
+        12.0,
+        75.0,
+        15.0,
+        1013.0,
+        10.0,
+        10.0,
+        10.0,
+        0.15616502242300756,
+        -44.767545864372494,
+        -153.02653838026413,
+    ),
+    # stable (warm moist air over a cooler sea)
+    (
+        6.0,
+        20.0,
+        85.0,
+        17.0,
+        1013.0,
+        10.0,
+        10.0,
+        10.0,
+        0.03768463786022695,
+        11.53466302893138,
+        9.093129175220964,
+    ),
+    # strongly unstable, 2 m scalars
+    (
+        15.0,
+        8.0,
+        70.0,
+        14.0,
+        1005.0,
+        10.0,
+        2.0,
+        2.0,
+        0.4411111005132582,
+        -171.32059931471187,
+        -380.9363001316636,
+    ),
+    # light wind, tropical, 2 m scalars
+    (
+        4.0,
+        25.0,
+        80.0,
+        26.0,
+        1010.0,
+        10.0,
+        2.0,
+        2.0,
+        0.023540725054696603,
+        -6.669865454539661,
+        -82.54523847165336,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", LARGE_YEAGER_REFERENCE)
+def test_large_yeager_matches_airseafluxcode(row):
+    u, t, rh, ts, p_hpa, zu, zt, zq, tau, sensible, latent = row
+    p = p_hpa * 100.0
+    q = airsea.specific_humidity("relative", rh, t, p)
+    fluxes = LargeYeager2004()(_f(u), _f(0.0), _f(ts), _f(t), q, _f(p), heights=Heights(zu, zt, zq))
+    assert float(fluxes.tau_x) == pytest.approx(tau, rel=0.01)
+    assert float(fluxes.latent) == pytest.approx(latent, rel=0.01)
+    assert float(fluxes.sensible) == pytest.approx(sensible, rel=0.04)
 
 
 def test_large_yeager_close_to_coare_in_moderate_conditions():
