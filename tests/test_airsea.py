@@ -578,6 +578,13 @@ def test_rain_heat_flux_cold_rain_cools():
     q = airsea.specific_humidity("relative", 80.0, 26.0, P0)
     flux = float(airsea.rain_heat_flux(_f(precipitation), _f(29.0), _f(26.0), q, _f(P0)))
     assert -300.0 < flux < -20.0
+    # the COARE 3.5 reference code (pycoare.coare_35(5, t=26, rh=80, ts=29, p=1013.25, rain=10 mm/h,
+    # jcool=0).fluxes.rf, upward positive) gives 65.961 W m-2; for rain of 2 mm/h into a 14 degC
+    # sea under 15 degC air of 90 %: -0.42036 (the rain warms the sea)
+    assert flux == pytest.approx(-65.961, rel=2e-3)
+    q15 = airsea.specific_humidity("relative", 90.0, 15.0, P0)
+    warm = float(airsea.rain_heat_flux(_f(2.0e-3 / 3600.0), _f(14.0), _f(15.0), q15, _f(P0)))
+    assert warm == pytest.approx(0.42036, rel=5e-3)
     # proportional to the rain rate, zero without rain
     double = float(airsea.rain_heat_flux(_f(2 * precipitation), _f(29.0), _f(26.0), q, _f(P0)))
     assert double == pytest.approx(2 * flux)
