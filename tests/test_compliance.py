@@ -274,3 +274,12 @@ def test_attribution_can_be_set_by_the_environment(monkeypatch):
     monkeypatch.setenv("CALIB_CREATOR_EMAIL", "someone@example.org")
     attrs = cf.attribution()
     assert attrs["institution"] == "Ocean Institute" and attrs["creator_email"] == "someone@example.org"
+
+
+def test_a_run_takes_the_longitude_of_its_forcing_file():
+    from calib.io.netcdf import _position
+
+    case = calib.load_case(Path(__file__).resolve().parents[1] / "cases" / "ows_papa_2012.yaml")
+    if not case.forcing.heat_flux.file.is_file():
+        pytest.skip("data/ files not generated (python -m calib.io.importers)")
+    assert _position(case, None) == (pytest.approx(50.1), pytest.approx(-144.9))  # Station Papa

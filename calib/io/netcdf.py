@@ -146,6 +146,28 @@ def _seawater_attributes(ds: xr.Dataset, eos) -> None:
                              long_name="sea water absolute salinity")  # fmt: skip
 
 
+def _longitude_of_forcing_files(forcing, latitude: float | None) -> float | None:
+    """The `longitude` global attribute of the case's forcing files (as calib's importers write
+    it), when their `latitude` is the case's."""
+    import netCDF4
+
+    for series in vars(forcing).values():
+        path = getattr(series, "file", None)
+        if path is None or not Path(path).is_file():
+            continue
+        try:
+            with netCDF4.Dataset(path) as dataset:
+                attrs = {name: dataset.getncattr(name) for name in dataset.ncattrs()}
+        except OSError:
+            continue
+        if "longitude" not in attrs:
+            continue
+        if latitude is not None and abs(float(attrs.get("latitude", latitude)) - latitude) > 0.01:
+            continue
+        return float(attrs["longitude"])
+    return None
+
+
 def _given_in_yaml(text: str, key: str) -> bool:
     """Whether the case YAML gives forcing.<key>."""
     try:
@@ -165,6 +187,8 @@ def _position(case, model) -> tuple[float | None, float | None]:
     longitude = getattr(forcing, "longitude", None)
     if longitude is not None and not _given_in_yaml(getattr(case, "text", ""), "longitude"):
         longitude = None  # the default (0) is no position
+    if longitude is None and forcing is not None:
+        longitude = _longitude_of_forcing_files(forcing, latitude)
     return (None if latitude is None else float(latitude)), (None if longitude is None else float(longitude))
 
 
