@@ -584,3 +584,33 @@ def test_relaxation_layers_two_layer_profile_zoomed_grid_and_linearised_teos10(t
     )
     assert eos["heat_capacity"] == pytest.approx(3991.86795711963)
     build(load_case(result.case))
+
+
+KATO = SHARED / "reference" / "gotm" / "a_kato_phillips_keps" / "gotm.yaml"
+
+
+@pytest.mark.skipif(not KATO.is_file(), reason="shared GOTM reference absent")
+def test_imported_kato_phillips_case_reproduces_gotm(tmp_path):
+    """GOTM's own Kato-Phillips case (no data files: T from N² = 1e-4 s-2, constant stress) imported
+    whole runs like GOTM: after 24 h the largest dT/dz is at 30.5 m and the top cell at 19.385 degC
+    (GOTM's output, ../shared/reference/gotm/README.md)."""
+    from calib.api.simulation import run
+    from calib.config import load_case
+
+    shutil.copy(KATO, tmp_path / "gotm.yaml")
+    result = import_gotm_case(tmp_path, tmp_path / "o.nc", tmp_path / "f.nc", tmp_path / "kato.yaml")
+    assert result.unsupported == []
+    case = yaml.safe_load(result.case.read_text())
+    # 20 degC in the top cell (-0.25 m), dT/dz = N² / (g alpha) = 1e-4 / (9.81 * 2e-4) = 0.050968 K m-1
+    assert case["initial"]["T"] == {
+        "type": "linear",
+        "surface": pytest.approx(20.012742),
+        "gradient": pytest.approx(0.0509684),
+    }
+    assert case["forcing"]["wind_stress_x"] == pytest.approx(0.1027)
+    trajectory = run(load_case(result.case))
+    final = trajectory["T"].isel(time=-1).values
+    z = trajectory["z"].values
+    gradient = np.diff(final) / np.diff(z)
+    assert 0.5 * (z[:-1] + z[1:])[np.argmax(gradient)] == pytest.approx(-30.5)
+    assert final[-1] == pytest.approx(19.385, abs=0.01)

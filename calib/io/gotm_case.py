@@ -94,6 +94,7 @@ class GotmSetup:
     longwave_method: str = "net"
     albedo: float | str = 0.0
     rain_heat_flux: bool = False
+    relative_wind: bool = True
     water_type: str | None = "I"
     extinction: dict[str, Input] | None = None
     equation_of_state: dict = field(default_factory=lambda: {"type": "teos10", "salinity": "practical"})
@@ -270,6 +271,7 @@ def read_gotm_yaml(path: str | Path) -> GotmSetup:
     _surface(tree, setup)
     _light(tree, setup)
     _equation_of_state(tree, setup)
+    _buoyancy_profiles(setup)
     _pressure(tree, setup)
     _turbulence(tree, setup)
     _unsupported_models(tree)
@@ -341,6 +343,13 @@ def _profiles(tree: _Tree, setup: GotmSetup) -> None:
             setup.inputs[role] = source
         elif method == "constant":
             setup.initial[variable] = source.constant
+        elif method == "buoyancy":  # uniform N² from this variable alone (resolved with the EOS below)
+            setup.initial[variable] = (
+                "buoyancy",
+                tree.number(f"{key}.constant_value", 0.0),
+                tree.number(f"{key}.NN", 0.0),
+            )
+            tree.ignore(f"{key}.two_layer", f"{key}.method buoyancy")
         elif method == "two_layer":
             z_s, z_b = tree.number(f"{key}.two_layer.z_s", 0.0), tree.number(f"{key}.two_layer.z_b", 0.0)
             v_s = tree.number(f"{key}.two_layer.{value_key}_s", 0.0)
@@ -365,7 +374,8 @@ def _profiles(tree: _Tree, setup: GotmSetup) -> None:
             tree.ignore(f"{key}.{sub}", f"{key}.method {method}")
         if method != "two_layer":
             tree.ignore(f"{key}.two_layer", f"{key}.method {method}")
-        tree.ignore(f"{key}.NN", f"{key}.method {method}")
+        if method != "buoyancy":
+            tree.ignore(f"{key}.NN", f"{key}.method {method}")
         if variable == "T":
             kind = str(tree.get("temperature.type", "in-situ"))
             if (
@@ -382,6 +392,34 @@ def _profiles(tree: _Tree, setup: GotmSetup) -> None:
                 "absolute" if tree.get("salinity.type") == "absolute" else "practical"
             )
         _relaxation(tree, setup, key, variable, method)
+
+
+GRAVITY = 9.81  # m s-2, GOTM's g
+
+
+def _buoyancy_profiles(setup: GotmSetup) -> None:
+    """GOTM's ``method: buoyancy``: a linear profile with the given N² (the other variable held), the
+    top cell at ``constant_value``: dT/dz = N² / (g alpha), dS/dz = -N² / (g beta)."""
+    eos = setup.equation_of_state
+    for variable in ("T", "S"):
+        spec = setup.initial.get(variable)
+        if not isinstance(spec, tuple):
+            continue
+        _, top, nn = spec
+        if eos["type"] == "linear":
+            alpha, beta = eos["alpha"], eos["beta"]
+        else:
+            other = setup.initial.get("S" if variable == "T" else "T")
+            other = other if isinstance(other, (int, float)) else (35.0 if variable == "T" else 10.0)
+            alpha, beta = _teos10_coefficients(
+                top if variable == "T" else other, other if variable == "T" else top
+            )
+        coefficient = alpha if variable == "T" else -beta
+        gradient = nn / (GRAVITY * coefficient) if coefficient else 0.0
+        half_cell = (setup.levels[1] if setup.levels else setup.depth / setup.nlev) / 2.0
+        setup.initial[variable] = {"type": "linear", "surface": round(top + gradient * half_cell, 8),
+                                   "gradient": round(gradient, 10)}  # fmt: skip
+        setup.notes.append(f"{variable} from N² = {nn:g} s-2: {gradient:.6g} per m, {top:g} in the top cell")
 
 
 def _relaxation(tree: _Tree, setup: GotmSetup, key: str, variable: str, method: str) -> None:
@@ -443,6 +481,7 @@ def _surface(tree: _Tree, setup: GotmSetup) -> None:
         for key in ("u10", "v10", "airp", "airt", "hum", "cloud", "longwave_radiation"):
             tree.ignore(f"surface.{key}", "surface.fluxes.method off (prescribed fluxes)")
         tree.ignore("surface.precip.flux_impact", "surface.fluxes.method off")
+        tree.ignore("surface.ssuv_method", "surface.fluxes.method off (no bulk wind stress)")
         tree.ignore("surface.calc_evaporation", "surface.fluxes.method off: precip is the freshwater flux")
         if tree.get("surface.calc_evaporation", False):
             tree.unsupported("surface.calc_evaporation", "evaporation needs the bulk formulae; none is added")
@@ -482,6 +521,7 @@ def _surface(tree: _Tree, setup: GotmSetup) -> None:
             tree.ignore("surface.longwave_radiation.file", f"longwave method {longwave}")
             tree.ignore("surface.longwave_radiation.column", f"longwave method {longwave}")
             setup.inputs["cloud_cover"] = _input(tree, "surface.cloud", "cloud_cover")
+        setup.relative_wind = str(tree.get("surface.ssuv_method", "relative")) != "absolute"
         impact = bool(tree.get("surface.precip.flux_impact", False))
         setup.rain_heat_flux = impact
         if impact:

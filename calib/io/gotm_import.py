@@ -266,7 +266,7 @@ def _report_unused(setup: GotmSetup) -> None:
 
 def _check_files(setup: GotmSetup) -> None:
     """Every input the methods need names an existing file or is a constant; one-line errors."""
-    needed = ["temperature"] if "temperature" not in setup.initial else []
+    needed = ["temperature"] if "T" not in setup.initial else []
     if setup.flux_method == "off":
         if setup.source is None and not any(r in setup.inputs for r in ("heat_flux", "tx", "ty")):
             raise DataError(
@@ -357,6 +357,8 @@ def _observations(setup: GotmSetup, start, end) -> xr.Dataset:
     if sst is not None and sst.file is not None:
         parts.append(_series(sst, "SST").to_dataset())
         label = label or str(sst.file)
+    if not parts and {"T", "S"} <= set(setup.initial) and setup.start is not None:
+        return _initial_profiles(setup)
     if not parts:
         raise DataError(
             "temperature: no profile file (t_prof.dat ...) and no SST or epsilon file; give one "
@@ -375,6 +377,38 @@ def _observations(setup: GotmSetup, start, end) -> xr.Dataset:
     if "z" in obs.coords:
         obs["z"].attrs = dict(Z_ATTRS)
     obs["time"].attrs = dict(TIME_ATTRS)
+    return obs
+
+
+def _centres(setup: GotmSetup) -> np.ndarray:
+    """Cell-centre heights (m, bottom first) of the GOTM grid."""
+    depths = np.asarray(setup.levels if setup.levels else np.linspace(0.0, setup.depth, setup.nlev + 1))
+    return -0.5 * (depths[1:] + depths[:-1])[::-1]
+
+
+def _profile_values(spec, z: np.ndarray) -> np.ndarray:
+    """A case initial profile (number, linear, mixed_layer) evaluated at heights z."""
+    if isinstance(spec, (int, float)):
+        return np.full(z.shape, float(spec))
+    if spec["type"] == "linear":
+        return spec["surface"] + spec["gradient"] * z
+    below = np.minimum(z + spec["depth"], 0.0)
+    return spec["surface"] + spec["gradient"] * below
+
+
+def _initial_profiles(setup: GotmSetup) -> xr.Dataset:
+    """No observation files (an analytic GOTM case): the initial T and S on the grid at time.start."""
+    z = _centres(setup)
+    data = {v: (("time", "z"), _profile_values(setup.initial[v], z)[None, :]) for v in ("T", "S")}
+    obs = xr.Dataset(data, coords={"time": [setup.start.astype("datetime64[ns]")], "z": z})
+    for name in ("T", "S"):
+        obs[name].attrs = dict(VARIABLES[name].attributes())
+        obs[name].attrs["comment"] = (
+            "GOTM's analytic initial profile on its grid (no observations in the case)"
+        )
+    obs["z"].attrs = dict(Z_ATTRS)
+    obs["time"].attrs = dict(TIME_ATTRS)
+    setup.notes.append("no observation files: the observation file holds the initial T and S profiles only")
     return obs
 
 
@@ -546,7 +580,7 @@ def case_document(
     document: dict[str, Any] = {"name": paths["case"].stem, "description": description}
     document["grid"] = _grid(setup, obs)
     document["time"] = _time_plan(setup, obs, forcing, start, end)
-    initial: dict[str, Any] = {"observations": obs_file}
+    initial: dict[str, Any] = {} if {"T", "S"} <= set(setup.initial) else {"observations": obs_file}
     initial.update(setup.initial)
     document["initial"] = initial
     document["equation_of_state"] = dict(setup.equation_of_state)
@@ -574,6 +608,7 @@ def case_document(
         if series("precipitation") is not None:
             bulk["precipitation"] = series("precipitation")
         bulk["rain_heat_flux"] = bool(setup.rain_heat_flux)
+        bulk["relative_wind"] = bool(setup.relative_wind)
         forcing_doc["bulk"] = bulk
     forcing_doc["albedo"] = setup.albedo
     if setup.extinction is not None:
@@ -675,8 +710,12 @@ def import_gotm_case(
         }
     )
     obs.attrs = {**common, "conversions": "none: GOTM z (m, negative down) kept as height"}
+    series_forcing = forcing
     if forcing is None:  # constants only: a two-record file keeps the forcing file readable
-        times = np.array([obs["time"].values[0], obs["time"].values[-1]])
+        first, last = obs["time"].values[0], obs["time"].values[-1]
+        if setup.start is not None and setup.stop is not None:
+            first, last = setup.start.astype("datetime64[ns]"), setup.stop.astype("datetime64[ns]")
+        times = np.array([first, last])
         forcing = xr.Dataset(
             {k: ("time", [v, v], _attrs(k)) for k, v in constants.items()}, coords={"time": times}
         )
@@ -698,9 +737,7 @@ def import_gotm_case(
     document = None
     if out_case is not None:
         paths["case"] = Path(out_case)
-        document = case_document(
-            setup, paths, obs, None if not len(forcing.data_vars) else forcing, constants, start, end
-        )
+        document = case_document(setup, paths, obs, series_forcing, constants, start, end)
     written = _write_pair((obs, "float32"), (forcing, "float32"), (out_obs, out_forcing), force)
     case_path = None
     if document is not None:
