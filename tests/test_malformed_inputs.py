@@ -103,7 +103,7 @@ YAML_CASES = [
     (case_text(initial="initial: {T: {type: mixed_layer, surface: 10, depth: -5, gradient: 0.1}, S: 35}"),
      "initial.T.depth: must be > 0 (got -5)"),
     (case_text() + "equation_of_state: {rho0: 0}\n", "equation_of_state.rho0: must be > 0 (got 0)"),
-    (case_text() + "equation_of_state: {type: teos10}\n", "equation_of_state.type: unknown value 'teos10'"),
+    (case_text() + "equation_of_state: {type: unesco}\n", "equation_of_state.type: unknown value 'unesco'"),
     (case_text() + "numerics: {rotation: exactt}\n",
      "numerics.rotation: unknown value 'exactt' (did you mean 'exact'?)"),
     (case_text() + "output: {variables: [T, T]}\n", "output.variables: lists a variable twice"),
