@@ -115,14 +115,25 @@ def _duration(seconds: float) -> str:
     return text if text != "P" else "PT0S"
 
 
+def _number(value) -> float | None:
+    try:
+        number = float(np.asarray(value).ravel()[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return number if np.isfinite(number) else None
+
+
 def _position(ds: xr.Dataset, latitude, longitude):
+    """(latitude, longitude): given, else `lat`/`lon` coordinates, else `latitude`/`longitude`
+    global attributes, else (latitude only) the `coriolis_parameter` attribute."""
     for name, value, given in (("lat", latitude, "latitude"), ("lon", longitude, "longitude")):
         if value is None and name in ds.coords:
-            value = float(ds[name].values)
+            value = _number(ds[name].values)
         if value is None and given in ds.attrs:
-            value = float(ds.attrs[given])
+            value = _number(ds.attrs[given])
         if value is None and name == "lat" and "coriolis_parameter" in ds.attrs:  # f = 2 Omega sin(lat)
-            value = latitude_from_coriolis(float(ds.attrs["coriolis_parameter"]))
+            f = _number(ds.attrs["coriolis_parameter"])
+            value = None if f is None else latitude_from_coriolis(f)
         yield value
 
 
