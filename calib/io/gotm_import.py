@@ -471,13 +471,8 @@ def _forcing(setup: GotmSetup, start, end) -> tuple[xr.Dataset | None, dict[str,
             constants[name] = float(value.constant) * value.scale_factor + value.offset
         else:
             series[name] = _units(name, _series(value, name), setup, value.file)
-        if name == "precipitation" and float(np.nanmin(series.get(name, constants.get(name, 0.0)))) < 0.0:
-            series.pop(name, None), constants.pop(name, None)
-            setup.unsupported.append(
-                f"{value.key or 'precipitation'}.file = {value.file.name if value.file else value.constant}: "
-                "negative values (P - E, not a precipitation); calib's bulk formulae subtract their own "
-                "evaporation, so no precipitation is used"
-            )
+        if name == "precipitation":
+            _precipitation(setup, value, series, constants)
     if not series:
         return None, constants
     label = str(next(v.file for r in _forcing_roles(setup) if (v := _forcing_input(setup, r)) and v.file))
@@ -488,6 +483,38 @@ def _forcing(setup: GotmSetup, start, end) -> tuple[xr.Dataset | None, dict[str,
         )
     forcing["time"].attrs = dict(TIME_ATTRS)
     return _crop(forcing, start, end, label), constants
+
+
+PME_NEGATIVE_SHARE = 0.25  # negative sum / positive sum above which a "precipitation" is P - E
+
+
+def _precipitation(setup: GotmSetup, value: Input, series: dict, constants: dict) -> None:
+    """Bulk precipitation must be >= 0: small negative noise (a real rain gauge record) is set to 0;
+    a series whose negative part is large (P - E, e.g. GOTM's pme.dat) is not used: calib's bulk
+    formulae subtract their own evaporation."""
+    where = f"{value.key or 'precipitation'}.file = {value.file.name}" if value.file else "precipitation"
+    if "precipitation" in constants:
+        if constants["precipitation"] < 0:
+            constants.pop("precipitation")
+            setup.unsupported.append(f"{where}: negative constant precipitation; none is used")
+        return
+    data = series["precipitation"]
+    values = data.values[np.isfinite(data.values)]
+    negative, positive = -values[values < 0].sum(), values[values > 0].sum()
+    if negative == 0:
+        return
+    if negative > PME_NEGATIVE_SHARE * max(positive, 1e-30):
+        series.pop("precipitation")
+        setup.unsupported.append(
+            f"{where}: {negative / max(positive, 1e-30):.0%} of it is negative (P - E, not a precipitation); "
+            "calib's bulk formulae subtract their own evaporation, so no precipitation is used"
+        )
+        return
+    series["precipitation"] = data.clip(min=0.0)
+    setup.notes.append(
+        f"{where}: {int((values < 0).sum())} small negative values (noise, {negative / positive:.0%} of the "
+        "total) set to 0"
+    )
 
 
 def _site_attrs(latitude: float | None, longitude: float | None) -> dict:
