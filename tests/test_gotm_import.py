@@ -265,7 +265,7 @@ def test_bulk_case_signs_and_units(tmp_path):
         "slp.dat": ([101200.0] * 9,),
         "t2m_kelvin.dat": ([288.15] * 9,),
         "q.dat": ([0.008] * 9,),
-        "rain.dat": ([2.0e-7] * 9,),
+        "rain.dat": ([2.0e-7, 2.0e-7, -1.0e-9] + [2.0e-7] * 6,),
         "sw.dat": (SHORTWAVE,),
         "lw.dat": ([-55.0] * 9,),
         "g2.dat": ([15.0] * 9,),
@@ -287,6 +287,8 @@ def test_bulk_case_signs_and_units(tmp_path):
     )
     assert float(forcing.air_temperature[0]) == pytest.approx(15.0, abs=1e-4)  # 288.15 K -> 15 degC
     assert any("kelvin converted to degC" in note for note in result.notes)
+    assert float(forcing.precipitation.min()) == 0.0  # a rain gauge's small negative noise is set to 0
+    assert any("rain.dat: 1 small negative values" in note for note in result.notes)
     np.testing.assert_allclose(forcing.wind_y.values, -2.0)  # column 2 of wind.dat
     assert "heat_flux" not in forcing  # the bulk formulae compute it
     case = yaml.safe_load(result.case.read_text())
