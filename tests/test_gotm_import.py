@@ -419,6 +419,8 @@ def test_small_gotm_case_imports_and_runs(tmp_path):
     }
     assert case["closure"]["parameters"]["surface_roughness"] == 0.01
     assert case["closure"]["parameters"]["bottom_roughness"] == pytest.approx(0.0015)  # 0.03 h0b
+    # GOTM's log-law bottom stress on the 1 m bottom cell: C_d = (kappa / ln((z0 + h/2) / z0))², z0 = 0.0015 m
+    assert case["forcing"]["bottom_drag_coefficient"] == pytest.approx((0.4 / np.log(0.5015 / 0.0015)) ** 2)
     # Last: the written case loads, builds and runs (needs the issue-15 case keys in calib.config).
     from calib.api.simulation import run
     from calib.config import load_case

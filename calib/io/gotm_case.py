@@ -95,6 +95,7 @@ class GotmSetup:
     albedo: float | str = 0.0
     rain_heat_flux: bool = False
     relative_wind: bool = True
+    bottom_drag_coefficient: float = 0.0
     water_type: str | None = "I"
     extinction: dict[str, Input] | None = None
     equation_of_state: dict = field(default_factory=lambda: {"type": "teos10", "salinity": "practical"})
@@ -686,6 +687,14 @@ def _turbulence(tree: _Tree, setup: GotmSetup) -> None:
     stress = tree.get("bottom.calc_bottom_stress", True)
     if not stress:
         tree.ignore("bottom.h0b", "calc_bottom_stress false")
+    elif h0b > 0:  # GOTM's log-law bottom stress as a quadratic drag on the bottom cell
+        z0 = BOTTOM_Z0_PER_H0B * h0b
+        bottom_cell = (setup.levels[-1] - setup.levels[-2]) if setup.levels else setup.depth / setup.nlev
+        setup.bottom_drag_coefficient = round((0.4 / math.log((z0 + 0.5 * bottom_cell) / z0)) ** 2, 8)
+        setup.notes.append(
+            f"bottom stress: C_d = (0.4 / ln((z0 + h/2) / z0))² = {setup.bottom_drag_coefficient:.4g} with "
+            f"z0 = 0.03 h0b = {z0:g} m and the bottom cell h = {bottom_cell:g} m"
+        )
     if method == "cvmix":
         setup.closure = _kpp(tree)
         tree.ignore("turbulence", "turb_method cvmix")

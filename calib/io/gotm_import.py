@@ -638,6 +638,8 @@ def case_document(
         bulk["relative_wind"] = bool(setup.relative_wind)
         forcing_doc["bulk"] = bulk
     forcing_doc["albedo"] = setup.albedo
+    if setup.bottom_drag_coefficient > 0:
+        forcing_doc["bottom_drag_coefficient"] = setup.bottom_drag_coefficient
     if setup.extinction is not None:
         forcing_doc["extinction"] = {k: series(f"extinction_{k}") for k in ("A", "g1", "g2")}
     else:
