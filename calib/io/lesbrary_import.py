@@ -311,22 +311,6 @@ def _fmt(value: float) -> str:
     return text if ("." in text or "e" in text or "n" in text) else text + ".0"
 
 
-def _eos_supports(key: str) -> bool:
-    import dataclasses
-
-    from calib.config.schema import EquationOfStateConfig
-
-    return key in {field.name for field in dataclasses.fields(EquationOfStateConfig)}
-
-
-def _forcing_supports(key: str) -> bool:
-    import dataclasses
-
-    from calib.config.schema import ForcingConfig
-
-    return key in {field.name for field in dataclasses.fields(ForcingConfig)}
-
-
 def _relative(path: Path, folder: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), Path(folder).resolve())).as_posix()
 
@@ -355,9 +339,7 @@ def case_text(
             rows[-1] += f", {level}"
         else:
             rows.append(level)
-    eos_items = {"type": "linear", "rho0": REFERENCE_DENSITY, **eos}
-    if _eos_supports("heat_capacity"):
-        eos_items["heat_capacity"] = HEAT_CAPACITY
+    eos_items = {"type": "linear", "rho0": REFERENCE_DENSITY, **eos, "heat_capacity": HEAT_CAPACITY}
     eos_text = ", ".join(f"{k}: {v if isinstance(v, str) else _fmt(v)}" for k, v in eos_items.items())
     lines = [*(f"# {line}" if line else "#" for line in header)]
     lines += [
@@ -467,7 +449,7 @@ def import_lesbrary(
     if out_case is not None:
         _check_closure(closure)
     observations, parameters = read_lesbrary(path)
-    extinction = _forcing_supports("extinction")
+    extinction = True
     if "T" in observations:
         obs, forcing, dtype, eos, missing = _temperature_suite(path, observations, parameters)
         kind = "temperature"
