@@ -100,11 +100,12 @@ OBSERVED = {1: (2.0, 12.5), 2: (4.0, 12.5), 3: (6.5, 15.5), 4: (7.0, 12.5)}  # o
 
 
 def mixed_layer_profiles(times, z, by_month):
-    """T = SST above depth h, dropping 1 K per metre below: MLD (10 m reference) = h + 0.2."""
+    """T = SST above depth h, dropping 1 K per metre below (not below -2 degC, the freezing point):
+    MLD (10 m reference) = h + 0.2."""
     months = times.astype("datetime64[M]").astype(int) % 12 + 1
     sst = np.array([by_month[m][0] for m in months])[:, None]
     h = np.array([by_month[m][1] for m in months])[:, None]
-    return sst - np.maximum(-h - z[None, :], 0.0)
+    return np.maximum(sst - np.maximum(-h - z[None, :], 0.0), -2.0)
 
 
 def model_dataset(times=None):
