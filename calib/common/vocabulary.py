@@ -108,8 +108,8 @@ FORCING: dict[str, Variable] = {
                  "surface_downward_northward_stress", "surface", "Pa"),
         Variable("heat_flux", "W m-2", "non-solar surface heat flux into the ocean",
                  "surface_downward_heat_flux_in_sea_water", "surface", "W m⁻²"),
-        Variable("shortwave", "W m-2", "net shortwave radiation into the ocean",
-                 "surface_net_downward_shortwave_flux", "surface", "W m⁻²"),
+        Variable("shortwave", "W m-2", "downward shortwave radiation at the surface (the ocean absorbs "
+                 "1 - albedo of it)", "surface_downwelling_shortwave_flux_in_air", "surface", "W m⁻²"),
         Variable("freshwater_flux", "m s-1", "precipitation minus evaporation (into the ocean)",
                  None, "surface", "m s⁻¹"),
     )

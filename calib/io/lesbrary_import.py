@@ -472,7 +472,7 @@ def import_lesbrary(
     for ds, what in ((obs, "observed profiles"), (forcing, "surface forcing")):
         ds.attrs.update(title=f"{title}, {what}", summary=summary, latitude=latitude)
     plan = _time_plan((observations["time"].values - EPOCH) / np.timedelta64(1, "s"), path, note)
-    outputs = _write_pair((obs, dtype), (forcing, "float64"), (out_obs, out_forcing), force)
+    outputs = _write_pair((obs, dtype), (forcing, "float64"), (out_obs, out_forcing), force, content="modelResult")
     if out_case is None:
         return outputs
     out_case = Path(out_case)
