@@ -114,7 +114,7 @@ SUNNY = Forcing.constant(wind_stress_x=0.02, heat_flux=-120.0, shortwave=150.0) 
 
 def test_buoyancy_forcing_counts_the_shortwave_absorbed_above_each_depth():
     column = column_with(SUNNY)
-    to_buoyancy = EOS.gravity * EOS.alpha / (EOS.rho0 * SUNNY.heat_capacity)
+    to_buoyancy = EOS.gravity * EOS.alpha / (EOS.rho0 * EOS.heat_capacity)
     non_solar, shortwave = -120.0 * to_buoyancy, 150.0 * to_buoyancy
     absorption = ShortwaveAbsorption()
     depth = -np.asarray(GRID.z_faces)[::-1][:-1]  # every face but the sea floor
