@@ -145,6 +145,7 @@ def test_outputs_show_the_observations(tmp_path):
     assert (tmp_path / "fit" / "profiles.png").stat().st_size > 10_000
 
 
+@pytest.mark.slow  # 35-60 s on the 2-core CI machine
 def test_later_windows_start_with_a_spun_up_closure():
     """Two windows of 6 h: the second starts from the observed profiles; spun up, its turbulence is
     in balance with them (k well above its floor near the surface) and its first misfit smaller."""

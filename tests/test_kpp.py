@@ -432,6 +432,7 @@ def check_gradients_against_differences(regime, names=None):
         )
 
 
+@pytest.mark.slow  # 35-60 s on the 2-core CI machine
 def test_gradients_of_the_new_kpp_parameters_in_stable_forcing():
     """The Ekman coefficient (the limit binds) and the Langmuir parameters; every other parameter
     and the other regimes in the slow test below."""

@@ -63,6 +63,7 @@ def test_dotted_parameters_are_set_from_a_case_and_checked():
         build(calib.parse_case(CASE.replace("kantha_clayson", "kanta_clayson").replace("PARAMETERS", "{}")))
 
 
+@pytest.mark.slow  # 35-60 s on the 2-core CI machine
 def test_gradient_of_a_nested_parameter_matches_central_differences():
     f = calib.simulator(case_of(), ["stability.C1", "surface.craig_banner_coefficient"], outputs=["T"])
 
